@@ -1,0 +1,234 @@
+"""Catalog snapshot: runs each ``sql/*.sql`` query once and returns frozen records.
+
+Stage: catalog (an edge: it reads from the server). Imports psycopg and
+:mod:`seqcheck.errors`. The number of queries is fixed; it never grows with the
+schema. Where an old server lacks a column, a ``<concept>.pgNN.sql`` variant is
+chosen here; SQL text is never edited.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from psycopg import sql
+from psycopg.rows import dict_row
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = [
+    "Catalog",
+    "Constraint",
+    "Index",
+    "Schema",
+    "Sequence_",
+    "ServerInfo",
+    "Statistic",
+    "Table",
+    "TakenName",
+    "read_catalog",
+    "read_server_info",
+]
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerInfo:
+    """What the rules need to know about the server."""
+
+    version_num: int
+    version: str
+    encoding: str
+    database: str
+    user: str
+
+    @property
+    def major(self) -> int:
+        """Return the major version (15, 18…)."""
+        return self.version_num // 10000
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """A non-system schema; ``usable`` is whether this role has USAGE on it."""
+
+    oid: int
+    name: str
+    usable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table, partitioned table, foreign table or materialized view."""
+
+    oid: int
+    schema_oid: int
+    name: str
+    relkind: str
+    is_partition: bool
+    parents: tuple[int, ...]
+    attnums: tuple[int, ...]
+    columns: tuple[str, ...]
+    from_extension: bool
+
+    def column(self, attnum: int) -> str | None:
+        """Return the current name of column *attnum*, if it exists."""
+        for number, name in zip(self.attnums, self.columns, strict=True):
+            if number == attnum:
+                return name
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence_:
+    """A sequence owned by a table column (serial: ``a``, identity: ``i``)."""
+
+    oid: int
+    schema_oid: int
+    name: str
+    table_oid: int
+    attnum: int
+    column_name: str
+    deptype: str
+    from_extension: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """An index, with the constraint it backs (``p``, ``u``, ``x`` or ``""``).
+
+    ``table_attnums[k]`` is the table column at position *k* (0: expression);
+    ``stored_names[k]`` is the column name stored in the index itself.
+    """
+
+    oid: int
+    schema_oid: int
+    name: str
+    relkind: str
+    table_oid: int
+    valid: bool
+    key_count: int
+    constraint_type: str
+    constraint_oid: int
+    parent_oid: int
+    table_attnums: tuple[int, ...]
+    stored_names: tuple[str, ...]
+    from_extension: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """A foreign key (``f``), check (``c``), NOT NULL (``n``) or domain constraint."""
+
+    oid: int
+    schema_oid: int
+    name: str
+    contype: str
+    table_oid: int
+    domain_oid: int
+    domain_name: str
+    attnums: tuple[int, ...]
+    column_names: tuple[str, ...]
+    is_local: bool
+    inherit_count: int
+    parent_oid: int
+    references_oid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Statistic:
+    """An extended statistics object: columns in attnum order, then expressions."""
+
+    oid: int
+    schema_oid: int
+    name: str
+    table_oid: int
+    column_names: tuple[str, ...]
+    expression_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class TakenName:
+    """A name in use in a schema, by namespace: relation, constraint, statistics, type."""
+
+    schema_oid: int
+    space: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """One consistent snapshot of everything the rules read."""
+
+    server: ServerInfo
+    schemas: tuple[Schema, ...]
+    tables: tuple[Table, ...]
+    sequences: tuple[Sequence_, ...]
+    indexes: tuple[Index, ...]
+    constraints: tuple[Constraint, ...]
+    statistics: tuple[Statistic, ...]
+    names: tuple[TakenName, ...] = field(default=())
+
+
+def _sql_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    packaged = here / "sql"
+    return packaged if packaged.is_dir() else here.parent / "sql"
+
+
+@cache
+def load_query(concept: str) -> sql.SQL:
+    """Return the query in ``sql/<concept>.sql``."""
+    text = (_sql_dir() / f"{concept}.sql").read_text(encoding="utf-8")
+    # The files are trusted text shipped with seqcheck; mypy treats LiteralString as str.
+    return sql.SQL(text)
+
+
+def _records(
+    conn: psycopg.Connection[Any], concept: str, cls: type[R]
+) -> tuple[R, ...]:
+    """Run ``sql/<concept>.sql`` and build one *cls* per row, arrays as tuples."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(load_query(concept))
+        return tuple(
+            cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
+            for row in cur
+        )
+
+
+def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
+    """Return the server's version, encoding and database name."""
+    return _records(conn, "server", ServerInfo)[0]
+
+
+def read_catalog(
+    conn: psycopg.Connection[Any], server: ServerInfo | None = None
+) -> Catalog:
+    """Read the whole snapshot with a fixed number of set-based queries."""
+    server = server or read_server_info(conn)
+    catalog = Catalog(
+        server=server,
+        schemas=_records(conn, "schemas", Schema),
+        tables=_records(conn, "relations", Table),
+        sequences=_records(conn, "sequences", Sequence_),
+        indexes=_records(conn, "indexes", Index),
+        constraints=_records(conn, "constraints", Constraint),
+        statistics=_records(
+            conn, "statistics" if server.major >= 14 else "statistics.pg12", Statistic
+        ),
+        names=_records(conn, "names", TakenName),
+    )
+    log.debug(
+        "catalog: %d tables, %d indexes, %d constraints",
+        len(catalog.tables),
+        len(catalog.indexes),
+        len(catalog.constraints),
+    )
+    return catalog

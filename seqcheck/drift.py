@@ -1,0 +1,285 @@
+"""Drift: weigh the evidence that a name was generated under older names.
+
+Stage: drift. Runs the rules over a :class:`~seqcheck.catalog.Catalog` and
+returns sorted, immutable findings (DESIGN.md, "When a name is drift"). Pure:
+imports records, naming, rules and findings; never a connection.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from seqcheck.evidence import Verdict, judge, today_middle
+from seqcheck.findings import Finding, Kind, Reason, Tier
+from seqcheck.naming import Encoding, build, encoding_for
+from seqcheck.rules import RULES, Subject
+from seqcheck.rules._common import is_leftover
+from seqcheck.rules.sc111_index_column_name import CODE as INDEX_COLUMN_CODE
+from seqcheck.rules.sc111_index_column_name import stale_columns
+from seqcheck.targets import Namer
+
+if TYPE_CHECKING:
+    from seqcheck.catalog import Catalog, Schema, Table
+
+__all__ = ["Drift", "Scope", "find_drift"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What to judge: schema and table globs, kinds, and ``--strict``."""
+
+    schemas: tuple[str, ...] = ()
+    exclude_schemas: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
+    exclude_tables: tuple[str, ...] = ()
+    kinds: frozenset[Kind] = frozenset()
+    strict: bool = False
+
+    def schema_in(self, name: str) -> bool:
+        """Tell whether schema *name* is in scope."""
+        if self.schemas and not _matches(name, self.schemas):
+            return False
+        return not _matches(name, self.exclude_schemas)
+
+    def table_in(self, schema: str, name: str) -> bool:
+        """Tell whether table *name* (or ``schema.name``) is in scope."""
+        both = (name, f"{schema}.{name}")
+        if self.tables and not any(_matches(n, self.tables) for n in both):
+            return False
+        return not any(_matches(n, self.exclude_tables) for n in both)
+
+    def kind_in(self, kind: Kind) -> bool:
+        """Tell whether findings of *kind* are wanted."""
+        return not self.kinds or kind in self.kinds
+
+
+def _matches(name: str, globs: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, glob) for glob in globs)
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    """The result of a scan: findings, sorted, and what was looked at."""
+
+    findings: tuple[Finding, ...]
+    tables_checked: int
+    unusable_schemas: tuple[str, ...] = ()
+    renamed_from: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+
+def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
+    """Return every drifted name in *catalog* within *scope*."""
+    scope = scope or Scope()
+    enc = encoding_for(catalog.server.encoding)
+    schemas = {s.oid: s for s in catalog.schemas if scope.schema_in(s.name)}
+    tables = {
+        t.oid: t
+        for t in catalog.tables
+        if t.schema_oid in schemas
+        and not t.from_extension
+        and scope.table_in(schemas[t.schema_oid].name, t.name)
+    }
+    olds = _proven_olds(catalog, tables, enc)
+    subjects = [
+        s
+        for rule in RULES
+        for s in rule.subjects(catalog, tables)
+        if s.schema_oid in schemas
+    ]
+    verdicts = _weigh(catalog, subjects, olds, enc)
+    reported = {Tier.CERTAIN, Tier.LIKELY} | ({Tier.CUSTOM} if scope.strict else set())
+    chosen = [
+        s
+        for s in subjects
+        if s.oid in verdicts
+        and verdicts[s.oid].tier in reported
+        and not verdicts[s.oid].clean_digits
+    ]
+    namer = Namer(catalog, enc, chosen)
+    findings: list[Finding] = []
+    for subject in sorted(chosen, key=lambda s: s.oid):
+        expected = namer.choose(subject, today_middle(subject, enc))
+        findings.append(_finding(subject, verdicts[subject.oid], expected, schemas))
+    digits = [s for s in subjects if s.oid in verdicts and verdicts[s.oid].clean_digits]
+    for subject in sorted(digits, key=lambda s: s.oid):
+        middle = today_middle(subject, enc)
+        lower = namer.follow(subject, middle)
+        if lower is not None:
+            freed = Verdict(Tier.CERTAIN, Reason.NAME_FREED)
+            findings.append(_finding(subject, freed, lower, schemas))
+        elif scope.strict and namer.plain_is_free(subject, middle):
+            plain = build(subject.owner, middle, subject.label, enc)
+            custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
+            findings.append(_finding(subject, custom, plain, schemas))
+    findings += _index_column_findings(catalog, tables, schemas, enc)
+    findings = [f for f in findings if scope.kind_in(f.kind)]
+    renamed: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for subject in subjects:
+        judged = verdicts.get(subject.oid)
+        if judged is not None and judged.tier is Tier.CERTAIN and judged.owner:
+            renamed[(schemas[subject.schema_oid].name, subject.owner)].add(judged.owner)
+    return Drift(
+        findings=tuple(sorted(findings)),
+        tables_checked=len(tables),
+        unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
+        renamed_from={k: tuple(sorted(v)) for k, v in renamed.items()},
+    )
+
+
+def _weigh(
+    catalog: Catalog,
+    subjects: list[Subject],
+    olds: dict[int, dict[int, set[str]]],
+    enc: Encoding,
+) -> dict[int, Verdict]:
+    """Judge every subject, then apply the witness and copy guards (DESIGN.md)."""
+    copies: dict[tuple[int, str], set[str]] = defaultdict(set)
+    table_names = {t.oid: t.name for t in catalog.tables}
+    for con in catalog.constraints:
+        if con.table_oid in table_names:
+            copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
+    witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
+    verdicts: dict[int, Verdict] = {}
+    for guarded in (False, True):
+        for subject in subjects:
+            if subject.guarded != guarded:
+                continue
+            table_oid = subject.table.oid if subject.table else 0
+            verdict = judge(subject, olds.get(table_oid, {}), enc)
+            if verdict is None:
+                continue
+            if verdict.owner and subject.kind in (Kind.CHECK, Kind.NOT_NULL):
+                verdict = _copy_guard(subject, verdict, copies, enc)
+            if verdict.owner and subject.guarded:
+                verdict = _witness_guard(verdict, witnesses[table_oid])
+            if verdict.owner and subject.witness and verdict.tier is Tier.CERTAIN:
+                witnesses[table_oid].append((verdict.owner, verdict.truncated))
+            verdicts[subject.oid] = verdict
+    return verdicts
+
+
+def _copy_guard(
+    subject: Subject,
+    verdict: Verdict,
+    copies: dict[tuple[int, str], set[str]],
+    enc: Encoding,
+) -> Verdict:
+    """A check or NOT NULL that a table of the old name has too was copied (guard 2)."""
+    for table in copies.get((subject.schema_oid, subject.name), ()):
+        if table == subject.owner:
+            continue
+        if table == verdict.owner or (
+            verdict.truncated
+            and build(table, verdict.middle, subject.label + verdict.digits, enc)
+            == subject.name
+        ):
+            return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
+    return verdict
+
+
+def _witness_guard(verdict: Verdict, witnesses: list[tuple[str, bool]]) -> Verdict:
+    """A guarded name counts only when an unguarded one proves the same old owner."""
+    old = verdict.owner
+    for owner, cut in witnesses:
+        if (
+            owner == old
+            or (cut and old.startswith(owner))
+            or (verdict.truncated and owner.startswith(old))
+        ):
+            return Verdict(
+                verdict.tier,
+                verdict.reason,
+                verdict.stale,
+                "",
+                verdict.truncated,
+                verdict.middle,
+                verdict.digits,
+            )
+    return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
+
+
+def _proven_olds(
+    catalog: Catalog, tables: dict[int, Table], enc: Encoding
+) -> dict[int, dict[int, set[str]]]:
+    """Return, per table, old column names that its indexes still store (§5.4)."""
+    olds: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for index in catalog.indexes:
+        table = tables.get(index.table_oid)
+        if table is None or index.from_extension or is_leftover(index.name):
+            continue
+        for attnum, stored, _ in stale_columns(index, table, enc):
+            olds[table.oid][attnum].add(stored)
+    return olds
+
+
+def _index_column_findings(
+    catalog: Catalog,
+    tables: dict[int, Table],
+    schemas: dict[int, Schema],
+    enc: Encoding,
+) -> list[Finding]:
+    """Return one finding per stale index column (reported at the root index)."""
+    by_oid = {i.oid: i for i in catalog.indexes}
+    stale_at: dict[int, set[tuple[int, str]]] = {}
+    out: list[Finding] = []
+    for index in sorted(catalog.indexes, key=lambda i: i.oid):
+        table = tables.get(index.table_oid)
+        if table is None or index.from_extension or not index.valid:
+            continue
+        if is_leftover(index.name):
+            continue
+        stale = stale_columns(index, table, enc)
+        positions = {
+            (pos, stored)
+            for pos, (attnum, stored) in enumerate(
+                zip(index.table_attnums, index.stored_names, strict=True)
+            )
+            if any(s[0] == attnum and s[1] == stored for s in stale)
+        }
+        stale_at[index.oid] = positions
+        parent = by_oid.get(index.parent_oid)
+        inherited = stale_at.get(parent.oid, set()) if parent is not None else set()
+        for pos, stored in sorted(positions - inherited):
+            new = next(n for a, s, n in stale if s == stored)
+            del pos
+            out.append(
+                Finding(
+                    schema=schemas[table.schema_oid].name,
+                    table=table.name,
+                    kind=Kind.INDEX_COLUMN,
+                    name=f"{index.name}.{stored}",
+                    code=INDEX_COLUMN_CODE,
+                    tier=Tier.INDEX_COLUMN,
+                    reason=Reason.STALE_INDEX_COLUMN,
+                    expected=f"{index.name}.{new}",
+                    stale=stored,
+                    object_oid=index.oid,
+                    table_oid=table.oid,
+                    object_name=index.name,
+                    column=stored,
+                    new_column=new,
+                )
+            )
+    return out
+
+
+def _finding(
+    subject: Subject, verdict: Verdict, expected: str, schemas: dict[int, Schema]
+) -> Finding:
+    return Finding(
+        schema=schemas[subject.schema_oid].name,
+        table=subject.owner,
+        kind=subject.kind,
+        name=subject.name,
+        code=subject.code,
+        tier=verdict.tier,
+        reason=verdict.reason,
+        expected=expected,
+        stale=verdict.stale,
+        object_oid=subject.oid,
+        table_oid=subject.table.oid if subject.table else 0,
+        object_name=subject.name,
+    )

@@ -1,0 +1,234 @@
+"""Evidence: read a name as ``build(owner, middle, label)`` and say what it proves.
+
+Stage: drift (helpers). Pure. :func:`judge` gives one subject's verdict; the
+witness and copy guards that need the whole table live in :mod:`seqcheck.drift`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Kind, Reason, Tier
+from seqcheck.naming import (
+    MAX_NAME,
+    Encoding,
+    build,
+    index_column_names,
+    join_names,
+    name_bytes,
+    split_label,
+)
+
+if TYPE_CHECKING:
+    from seqcheck.rules import Subject
+
+__all__ = ["Verdict", "judge", "middles", "today_middle"]
+
+_MAX_COMBINATIONS = 64
+_MAX_ORDER_ITEMS = 6
+# Padding that makes an owner longer than any budget: "some longer old name".
+_PADS = ("x" * MAX_NAME, "é" * MAX_NAME, "€" * MAX_NAME, "😀" * MAX_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a name proves.
+
+    :param tier: certain, likely or custom; ``None`` tier never occurs.
+    :param stale: the stale part (old table name and/or old column names).
+    :param owner: for a table rename, the old owner part as it appears.
+    :param truncated: the old owner part was cut to fit.
+    :param clean_digits: the name is today's default with collision digits.
+    """
+
+    tier: Tier
+    reason: Reason
+    stale: str = ""
+    owner: str = ""
+    truncated: bool = False
+    middle: str | None = None
+    digits: str = ""
+    clean_digits: bool = False
+
+
+def _current(subject: Subject, attnum: int, fallback: str) -> str:
+    table = subject.table
+    name = table.column(attnum) if table is not None else None
+    return name or fallback
+
+
+def _finish(subject: Subject, names: list[str], enc: Encoding) -> list[str]:
+    """Return the middles for one choice of item names (every order if unstored)."""
+    if subject.dedup:
+        names = list(index_column_names(names, enc))
+    if subject.any_order and 1 < len(names) <= _MAX_ORDER_ITEMS:
+        seen = dict.fromkeys(join_names(p) for p in itertools.permutations(names))
+        first = join_names(names)
+        return [first] + [m for m in seen if m != first]
+    return [join_names(names)]
+
+
+def today_middle(subject: Subject, enc: Encoding) -> str | None:
+    """Return the middle part PostgreSQL would build today (stored order)."""
+    if subject.parts is None:
+        return None
+    names = [
+        _current(subject, p.attnum, p.stored or p.fixed) if p.attnum > 0 else p.fixed
+        for p in subject.parts
+    ]
+    return _finish(subject, names, enc)[0]
+
+
+def middles(
+    subject: Subject, olds: dict[int, set[str]], enc: Encoding
+) -> list[tuple[str | None, tuple[str, ...]]]:
+    """Return candidate middles with the old column names each one uses.
+
+    The first entries use today's names; later ones use old names that the
+    catalog proves (*olds*: attnum → old names) or that the object stores.
+    """
+    if subject.parts is None:
+        return [(None, ())]
+    choices: list[list[tuple[str, str]]] = []
+    for part in subject.parts:
+        if part.attnum <= 0:
+            choices.append([(part.fixed, "")])
+            continue
+        now = _current(subject, part.attnum, part.stored or part.fixed)
+        old = set(olds.get(part.attnum, ()))
+        if part.stored and part.stored != now:
+            old.add(part.stored)
+        old.discard(now)
+        choices.append([(now, "")] + [(name, name) for name in sorted(old)])
+    out: list[tuple[str | None, tuple[str, ...]]] = []
+    for combo in itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS):
+        stale = tuple(s for _, s in combo if s)
+        out.extend((m, stale) for m in _finish(subject, [n for n, _ in combo], enc))
+    return out
+
+
+def _old_owner(
+    name: str, body: str, middle: str | None, label: str, enc: Encoding
+) -> tuple[str, bool] | None:
+    """Return ``(owner part, truncated)`` if some owner gives *name* with *middle*."""
+    candidates: list[str] = []
+    if middle is None:
+        candidates.append(body)
+    else:
+        piece = middle
+        while piece:
+            if body.endswith("_" + piece) and len(body) > len(piece) + 1:
+                candidates.append(body[: -len(piece) - 1])
+            piece = enc.cut(piece, name_bytes(piece, enc) - 1)
+    for owner in candidates:
+        if build(owner, middle, label, enc) == name:
+            return owner, False
+        for pad in _PADS:
+            if build(enc.cut(owner + pad, MAX_NAME), middle, label, enc) == name:
+                return owner, True
+    return None
+
+
+def _readable(middle: str, columns: set[str], cut: bool) -> bool:
+    """Tell whether *middle* reads as ``_``-joined *columns* (any, any order)."""
+    reach = {0}
+    size = len(middle)
+    for start in range(size + 1):
+        if start not in reach:
+            continue
+        if start == size:
+            return True
+        for column in columns:
+            end = start + len(column)
+            if middle.startswith(column, start) and (end == size or middle[end] == "_"):
+                reach.add(end + 1 if end < size else end)
+            elif cut and column.startswith(middle[start:]):
+                return True
+    return size in reach
+
+
+def judge(subject: Subject, olds: dict[int, set[str]], enc: Encoding) -> Verdict | None:
+    """Return what *subject*'s name proves, or ``None`` for a clean default name.
+
+    Guards that need other objects (witnesses, copies) are applied by the caller.
+    """
+    name, owner, label = subject.name, subject.owner, subject.label
+    parsed = split_label(name, label)
+    if parsed is None:
+        return None  # not in the pattern at all: never reported
+    full = label + parsed.digits
+    candidates = middles(subject, olds, enc)
+    now = [m for m, stale in candidates if not stale]
+    for middle in now:
+        if build(owner, middle, full, enc) == name:
+            if parsed.digits:
+                return Verdict(
+                    Tier.CERTAIN,
+                    Reason.NOT_DEFAULT,
+                    middle=now[0],
+                    digits=parsed.digits,
+                    clean_digits=True,
+                )
+            return None
+    for middle, stale in candidates:
+        if stale and build(owner, middle, full, enc) == name:
+            return Verdict(
+                Tier.CERTAIN,
+                Reason.COLUMN_RENAMED,
+                " ".join(stale),
+                middle=middle,
+                digits=parsed.digits,
+            )
+    for middle, stale in candidates:
+        found = _old_owner(name, parsed.body, middle, full, enc)
+        if found is not None:
+            old, cut = found
+            reason = Reason.BOTH_RENAMED if stale else Reason.TABLE_RENAMED
+            return Verdict(
+                Tier.CERTAIN,
+                reason,
+                " ".join((old, *stale)),
+                old,
+                cut,
+                middle,
+                parsed.digits,
+            )
+    if subject.kind is not Kind.INDEX and subject.parts is not None and subject.table:
+        stale_middle = _likely_middle(subject, parsed.body, full, now[0], enc)
+        if stale_middle is not None:
+            return Verdict(
+                Tier.LIKELY, Reason.COLUMN_RENAMED, stale_middle, digits=parsed.digits
+            )
+    return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=parsed.digits)
+
+
+def _likely_middle(
+    subject: Subject, body: str, label: str, today: str | None, enc: Encoding
+) -> str | None:
+    """Return the middle of ``<table>_<middle>`` if it names columns gone today."""
+    assert subject.table is not None
+    owner, name = subject.owner, subject.name
+    for split in range(1, len(body) - 1):
+        if body[split] != "_" or not owner.startswith(body[:split]):
+            continue
+        middle = body[split + 1 :]
+        cut = build(owner, middle, label, enc) != name
+        if cut and not any(
+            build(owner, enc.cut(middle + pad, MAX_NAME), label, enc) == name
+            for pad in _PADS
+        ):
+            continue
+        if middle == today:
+            return None
+        columns = set(subject.table.columns)
+        columns.update(p.fixed for p in subject.parts or () if p.fixed)
+        if _readable(middle, columns, cut):
+            return None
+        if today is not None and today.startswith(middle):
+            whole = name_bytes(owner, enc) + name_bytes(today, enc) + len(label) + 2
+            if whole > MAX_NAME:
+                return None
+        return middle
+    return None

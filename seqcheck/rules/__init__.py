@@ -1,0 +1,126 @@
+"""The rule registry: one module per kind of named object, in code order.
+
+Stage: rules. A rule says which catalog objects it judges and how PostgreSQL
+would name each (owner, middle part, label); :mod:`seqcheck.drift` weighs the
+evidence. Imports :mod:`seqcheck.catalog` records and :mod:`seqcheck.findings`
+only: never a connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Kind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from seqcheck.catalog import Catalog, Table
+
+__all__ = ["RULES", "Part", "Rule", "Subject", "rule_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One item of a middle part: a table column (``attnum`` > 0) or a fixed name.
+
+    :param stored: the name stored in the object itself (index columns), or ``""``.
+    """
+
+    attnum: int
+    fixed: str = ""
+    stored: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """A named object to judge, with what its default name is built from.
+
+    :param parts: the middle part's items, or ``None`` when the kind has none.
+    :param dedup: index column names: made unique left to right (NAMING.md §2.2).
+    :param any_order: the items' order is not stored (statistics).
+    :param guarded: a plain index or a name without a column part: evidence of
+        a table rename counts only with a witness (DESIGN.md guard 1).
+    :param witness: may vouch for a table rename of its table.
+    """
+
+    code: str
+    kind: Kind
+    label: str
+    oid: int
+    schema_oid: int
+    name: str
+    owner: str
+    table: Table | None
+    parts: tuple[Part, ...] | None
+    dedup: bool = False
+    any_order: bool = False
+    guarded: bool = False
+    witness: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule: its code, kind, label, doc and subject finder."""
+
+    code: str
+    kind: Kind
+    label: str
+    doc: str
+    subjects: Callable[[Catalog, dict[int, Table]], Iterator[Subject]]
+
+
+def _rule(module: ModuleType) -> Rule:
+    return Rule(
+        code=module.CODE,
+        kind=module.KIND,
+        label=module.LABEL,
+        doc=module.__doc__ or "",
+        subjects=module.subjects,
+    )
+
+
+def _load() -> tuple[Rule, ...]:
+    from seqcheck.rules import (
+        sc101_sequence_name,
+        sc102_primary_key_name,
+        sc103_unique_name,
+        sc104_exclusion_name,
+        sc105_foreign_key_name,
+        sc106_check_name,
+        sc107_index_name,
+        sc108_not_null_name,
+        sc109_statistics_name,
+        sc110_domain_constraint_name,
+        sc111_index_column_name,
+    )
+
+    return tuple(
+        _rule(m)
+        for m in (
+            sc101_sequence_name,
+            sc102_primary_key_name,
+            sc103_unique_name,
+            sc104_exclusion_name,
+            sc105_foreign_key_name,
+            sc106_check_name,
+            sc107_index_name,
+            sc108_not_null_name,
+            sc109_statistics_name,
+            sc110_domain_constraint_name,
+            sc111_index_column_name,
+        )
+    )
+
+
+RULES: tuple[Rule, ...] = _load()
+
+
+def rule_for(kind: Kind) -> Rule:
+    """Return the rule that judges *kind*."""
+    for rule in RULES:
+        if rule.kind is kind:
+            return rule
+    raise KeyError(kind)

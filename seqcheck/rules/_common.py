@@ -1,0 +1,86 @@
+"""Helpers shared by the rule modules: which catalog objects are judged at all.
+
+Stage: rules. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from seqcheck.rules import Part, Subject
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from seqcheck.catalog import Catalog, Constraint, Table
+    from seqcheck.findings import Kind
+
+__all__ = ["constraint_subjects", "index_subjects", "is_leftover"]
+
+_LEFTOVER = re.compile(r"_cc(new|old)[0-9]*$")
+
+
+def is_leftover(name: str) -> bool:
+    """Tell whether *name* is a ``REINDEX CONCURRENTLY`` leftover (``_ccnew``…)."""
+    return _LEFTOVER.search(name) is not None
+
+
+def index_subjects(
+    catalog: Catalog,
+    tables: dict[int, Table],
+    constraint_type: str,
+    code: str,
+    kind: Kind,
+    label: str,
+) -> Iterator[Subject]:
+    """Yield the valid indexes backing *constraint_type* (``""``: plain indexes)."""
+    plain = constraint_type == ""
+    for index in catalog.indexes:
+        if index.constraint_type != constraint_type or index.from_extension:
+            continue
+        if not index.valid or is_leftover(index.name):
+            continue
+        table = tables.get(index.table_oid)
+        if table is None:
+            continue
+        parts = tuple(
+            Part(attnum=attnum, fixed="" if attnum else stored, stored=stored)
+            for attnum, stored in zip(
+                index.table_attnums, index.stored_names, strict=True
+            )
+        )
+        yield Subject(
+            code=code,
+            kind=kind,
+            label=label,
+            oid=index.oid,
+            schema_oid=index.schema_oid,
+            name=index.name,
+            owner=table.name,
+            table=table,
+            parts=None if label == "pkey" else parts,
+            dedup=True,
+            guarded=plain,
+            witness=not plain,
+        )
+
+
+def constraint_subjects(
+    catalog: Catalog,
+    tables: dict[int, Table],
+    contype: str,
+) -> Iterator[tuple[Constraint, Table]]:
+    """Yield the table constraints of *contype* that are judged on their own table.
+
+    Inherited copies follow their parent, and partition clones of a foreign key
+    (``conparentid <> 0``) follow theirs: both are skipped.
+    """
+    for con in catalog.constraints:
+        if con.contype != contype or con.table_oid == 0:
+            continue
+        if con.inherit_count > 0 or con.parent_oid != 0:
+            continue
+        table = tables.get(con.table_oid)
+        if table is not None:
+            yield con, table

@@ -1,0 +1,47 @@
+"""SC105 foreign-key-name: a foreign key is not ``<table>_<columns>_fkey``.
+
+*What it finds*: a foreign key named for an earlier name of its (referencing)
+table or of its referencing columns, in the order written (NAMING.md §4.6).
+Partition clones (``conparentid <> 0``) follow their parent and are skipped.
+
+*Why it matters*: violation messages name the constraint; applications and
+migration tools that match on it break, and diffs show noise.
+
+*Example*: ``marathon_owner_id_fkey`` on ``snickers (owner_id)``.
+
+*Fix and lock*: ``ALTER TABLE … RENAME CONSTRAINT …``; AccessExclusiveLock on
+the table (briefly; set ``lock_timeout``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Kind
+from seqcheck.rules import Part, Subject
+from seqcheck.rules._common import constraint_subjects
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from seqcheck.catalog import Catalog, Table
+
+CODE = "SC105"
+KIND = Kind.FKEY
+LABEL = "fkey"
+
+
+def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+    """Yield every top-level foreign key."""
+    for con, table in constraint_subjects(catalog, tables, "f"):
+        yield Subject(
+            CODE,
+            KIND,
+            LABEL,
+            con.oid,
+            con.schema_oid,
+            con.name,
+            table.name,
+            table,
+            tuple(Part(attnum) for attnum in con.attnums),
+        )
