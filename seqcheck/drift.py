@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from seqcheck.evidence import Verdict, judge, today_middle
@@ -154,7 +154,7 @@ def _weigh(
             if verdict.owner and subject.kind in (Kind.CHECK, Kind.NOT_NULL):
                 verdict = _copy_guard(subject, verdict, copies, enc)
             if verdict.owner and subject.guarded:
-                verdict = _witness_guard(verdict, witnesses[table_oid])
+                verdict = _witness_guard(subject, verdict, witnesses[table_oid], enc)
             if verdict.owner and subject.witness and verdict.tier is Tier.CERTAIN:
                 witnesses[table_oid].append((verdict.owner, verdict.truncated))
             verdicts[subject.oid] = verdict
@@ -168,36 +168,27 @@ def _copy_guard(
     enc: Encoding,
 ) -> Verdict:
     """A check or NOT NULL that a table of the old name has too was copied (guard 2)."""
+    label = subject.label + verdict.digits
     for table in copies.get((subject.schema_oid, subject.name), ()):
-        if table == subject.owner:
-            continue
-        if table == verdict.owner or (
-            verdict.truncated
-            and build(table, verdict.middle, subject.label + verdict.digits, enc)
-            == subject.name
-        ):
+        if table != subject.owner and build(table, verdict.middle, label, enc) == subject.name:
             return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
     return verdict
 
 
-def _witness_guard(verdict: Verdict, witnesses: list[tuple[str, bool]]) -> Verdict:
-    """A guarded name counts only when an unguarded one proves the same old owner."""
-    old = verdict.owner
+def _witness_guard(
+    subject: Subject, verdict: Verdict, witnesses: list[tuple[str, bool]], enc: Encoding
+) -> Verdict:
+    """A guarded name counts only when an unguarded one proves the same old owner.
+
+    "The same" compares the forms PostgreSQL would produce for this name's kind
+    and middle, so a witness's longer old name may appear cut here.
+    """
+    label = subject.label + verdict.digits
     for owner, cut in witnesses:
-        if (
-            owner == old
-            or (cut and old.startswith(owner))
-            or (verdict.truncated and owner.startswith(old))
+        if build(owner, verdict.middle, label, enc) == subject.name or (
+            cut and verdict.owner.startswith(owner)
         ):
-            return Verdict(
-                verdict.tier,
-                verdict.reason,
-                verdict.stale,
-                "",
-                verdict.truncated,
-                verdict.middle,
-                verdict.digits,
-            )
+            return replace(verdict, owner="")
     return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
 
 

@@ -1,0 +1,206 @@
+"""Schemas built twice: once under final names, once under old names then renamed.
+
+Test helper. :func:`compare` scans the renamed build and checks that it lists
+exactly the names that differ from the fresh build, with the fresh names as
+expected names.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from seqcheck.catalog import Catalog, read_catalog
+from seqcheck.drift import Scope, find_drift
+from seqcheck.embedded import Server
+from seqcheck.evidence import today_middle
+from seqcheck.findings import Kind, Tier
+from seqcheck.naming import encoding_for
+from seqcheck.rules import RULES
+
+__all__ = ["Column", "Spec", "TableSpec", "compare", "database", "identities"]
+
+_numbers = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its old and final name, and what hangs on it."""
+
+    old: str
+    new: str
+    unique: bool = False
+    check: bool = False
+    indexed: bool = False
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A table with an ``id`` key (serial or identity) and optional extras."""
+
+    old: str
+    new: str
+    columns: tuple[Column, ...] = ()
+    identity: bool = False
+    references: int | None = None  # index of an earlier table, via column "ref"
+    ref_old: str = "ref"
+    ref_new: str = "ref"
+    pair_index: bool = False  # an index on the first two columns
+    expression_index: bool = False
+    two_column_check: bool = False
+    statistics: bool = False
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A whole schema."""
+
+    tables: tuple[TableSpec, ...] = field(default_factory=tuple)
+
+
+def _q(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+def ddl(spec: Spec, *, final: bool, major: int) -> list[sql.Composable]:
+    """Return the statements that build *spec* under final or old names."""
+    out: list[sql.Composable] = []
+    for number, table in enumerate(spec.tables):
+        tname = table.new if final else table.old
+        key = "int GENERATED ALWAYS AS IDENTITY" if table.identity else "serial"
+        items: list[sql.Composable] = [sql.SQL("id {} PRIMARY KEY").format(sql.SQL(key))]
+        for col in table.columns:
+            cname = col.new if final else col.old
+            item = sql.SQL("{} int").format(_q(cname))
+            if col.unique:
+                item = sql.SQL("{} UNIQUE").format(item)
+            if col.check:
+                item = sql.SQL("{} CHECK ({} > 0)").format(item, _q(cname))
+            items.append(item)
+        if table.references is not None:
+            target = spec.tables[table.references]
+            rname = table.ref_new if final else table.ref_old
+            items.append(
+                sql.SQL("{} int REFERENCES {}").format(
+                    _q(rname), _q(target.new if final else target.old)
+                )
+            )
+        names = [c.new if final else c.old for c in table.columns]
+        if table.two_column_check and len(names) >= 2:
+            items.append(sql.SQL("CHECK ({} < {})").format(_q(names[0]), _q(names[1])))
+        out.append(sql.SQL("CREATE TABLE {} ({})").format(_q(tname), sql.SQL(", ").join(items)))
+        for col, cname in zip(table.columns, names, strict=True):
+            if col.indexed:
+                out.append(sql.SQL("CREATE INDEX ON {} ({})").format(_q(tname), _q(cname)))
+        if table.pair_index and len(names) >= 2:
+            out.append(
+                sql.SQL("CREATE INDEX ON {} ({}, {})").format(
+                    _q(tname), _q(names[0]), _q(names[1])
+                )
+            )
+        if table.expression_index and names:
+            out.append(
+                sql.SQL("CREATE INDEX ON {} (abs({}))").format(_q(tname), _q(names[0]))
+            )
+        if table.statistics and len(names) >= 2 and major >= 16:
+            out.append(
+                sql.SQL("CREATE STATISTICS ON {}, {} FROM {}").format(
+                    _q(names[0]), _q(names[1]), _q(tname)
+                )
+            )
+        del number
+    return out
+
+
+def renames(spec: Spec) -> list[sql.Composable]:
+    """Return the renames that turn the old build into the final names."""
+    out: list[sql.Composable] = []
+    temp = [f"seqcheck_tmp_{n}" for n in range(len(spec.tables))]
+    # Through temporary names, so swaps and chains work.
+    for table, tmp in zip(spec.tables, temp, strict=True):
+        if table.old != table.new:
+            out.append(sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(table.old), _q(tmp)))
+    for table, tmp in zip(spec.tables, temp, strict=True):
+        if table.old != table.new:
+            out.append(sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(tmp), _q(table.new)))
+    for table in spec.tables:
+        moves = [(c.old, c.new) for c in table.columns if c.old != c.new]
+        if table.references is not None and table.ref_old != table.ref_new:
+            moves.append((table.ref_old, table.ref_new))
+        for n, (old, _) in enumerate(moves):
+            out.append(
+                sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(
+                    _q(table.new), _q(old), _q(f"seqcheck_col_{n}")
+                )
+            )
+        for n, (_, new) in enumerate(moves):
+            out.append(
+                sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}").format(
+                    _q(table.new), _q(f"seqcheck_col_{n}"), _q(new)
+                )
+            )
+    return out
+
+
+@contextmanager
+def database(server: Server) -> Iterator[str]:
+    """Create a scratch database on *server*; drop it afterwards."""
+    name = f"rn_{next(_numbers)}"
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(_q(name)))
+    try:
+        yield server.dsn(name)
+    finally:
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_q(name)))
+
+
+def run(dsn: str, statements: list[sql.Composable]) -> Catalog:
+    """Run *statements*, then return the catalog."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement)
+        return read_catalog(conn)
+
+
+def identities(catalog: Catalog) -> dict[tuple[Any, ...], str]:
+    """Map each named object to its name, keyed by what it is (not what it is called)."""
+    enc = encoding_for(catalog.server.encoding)
+    tables = {t.oid: t for t in catalog.tables}
+    seen: dict[tuple[Any, ...], int] = {}
+    out: dict[tuple[Any, ...], str] = {}
+    subjects = sorted(
+        (s for rule in RULES for s in rule.subjects(catalog, tables)), key=lambda s: s.oid
+    )
+    for subject in subjects:
+        middle = today_middle(subject, enc)
+        if subject.any_order and middle is not None:
+            middle = "_".join(sorted(middle.split("_")))
+        key = (subject.kind, subject.owner, middle)
+        seen[key] = seen.get(key, 0) + 1
+        out[(*key, seen[key])] = subject.name
+    return out
+
+
+def compare(server: Server, spec: Spec) -> None:
+    """Build *spec* both ways on *server* and check the scan of the renamed one."""
+    with database(server) as fresh_dsn, database(server) as old_dsn:
+        fresh = run(fresh_dsn, ddl(spec, final=True, major=server.major))
+        renamed = run(old_dsn, [*ddl(spec, final=False, major=server.major), *renames(spec)])
+    want = identities(fresh)
+    have = identities(renamed)
+    assert want.keys() == have.keys()
+    differ = {have[k]: want[k] for k in want if want[k] != have[k]}
+    drift = find_drift(renamed, Scope())
+    found = {
+        f.name: f.expected
+        for f in drift.findings
+        if f.tier in (Tier.CERTAIN, Tier.LIKELY) and f.kind is not Kind.INDEX_COLUMN
+    }
+    assert found == differ
