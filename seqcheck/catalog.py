@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from psycopg import sql
-from psycopg.rows import dict_row
 
 if TYPE_CHECKING:
     import psycopg
@@ -80,10 +79,10 @@ class Table:
 
     def column(self, attnum: int) -> str | None:
         """Return the current name of column *attnum*, if it exists."""
-        for number, name in zip(self.attnums, self.columns, strict=True):
-            if number == attnum:
-                return name
-        return None
+        try:
+            return self.columns[self.attnums.index(attnum)]
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,11 +155,11 @@ class Statistic:
 
 @dataclass(frozen=True, slots=True)
 class TakenName:
-    """A name in use in a schema, by namespace: relation, constraint, statistics, type."""
+    """Names in use in a schema's namespace: relation, constraint, statistics, type."""
 
     schema_oid: int
     space: str
-    name: str
+    names: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +194,12 @@ def _records(
     conn: psycopg.Connection[Any], concept: str, cls: type[R]
 ) -> tuple[R, ...]:
     """Run ``sql/<concept>.sql`` and build one *cls* per row, arrays as tuples."""
-    with conn.cursor(row_factory=dict_row) as cur:
+    with conn.cursor(binary=True) as cur:
         cur.execute(load_query(concept))
-        return tuple(
-            cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
-            for row in cur
-        )
+        rows = cur.fetchall()
+    return tuple(
+        cls(*[tuple(v) if type(v) is list else v for v in row]) for row in rows
+    )
 
 
 def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:

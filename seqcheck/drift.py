@@ -82,7 +82,8 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         and not t.from_extension
         and scope.table_in(schemas[t.schema_oid].name, t.name)
     }
-    olds = _proven_olds(catalog, tables, enc)
+    stale = _stale_indexes(catalog, tables, enc)
+    olds = _proven_olds(catalog, stale)
     subjects = [
         s
         for rule in RULES
@@ -114,7 +115,7 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
             plain = build(subject.owner, middle, subject.label, enc)
             custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
             findings.append(_finding(subject, custom, plain, schemas))
-    findings += _index_column_findings(catalog, tables, schemas, enc)
+    findings += _index_column_findings(catalog, tables, schemas, stale)
     findings = [f for f in findings if scope.kind_in(f.kind)]
     renamed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for subject in subjects:
@@ -122,7 +123,7 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         if judged is not None and judged.tier is Tier.CERTAIN and judged.owner:
             renamed[(schemas[subject.schema_oid].name, subject.owner)].add(judged.owner)
     return Drift(
-        findings=tuple(sorted(findings)),
+        findings=tuple(sorted(findings, key=_order)),
         tables_checked=len(tables),
         unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
         renamed_from={k: tuple(sorted(v)) for k, v in renamed.items()},
@@ -148,7 +149,7 @@ def _weigh(
             if subject.guarded != guarded:
                 continue
             table_oid = subject.table.oid if subject.table else 0
-            verdict = judge(subject, olds.get(table_oid, {}), enc)
+            verdict = judge(subject, olds.get(table_oid, {}), enc, witnesses[table_oid])
             if verdict is None:
                 continue
             if verdict.owner and subject.kind in (Kind.CHECK, Kind.NOT_NULL):
@@ -170,7 +171,10 @@ def _copy_guard(
     """A check or NOT NULL that a table of the old name has too was copied (guard 2)."""
     label = subject.label + verdict.digits
     for table in copies.get((subject.schema_oid, subject.name), ()):
-        if table != subject.owner and build(table, verdict.middle, label, enc) == subject.name:
+        if (
+            table != subject.owner
+            and build(table, verdict.middle, label, enc) == subject.name
+        ):
             return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
     return verdict
 
@@ -192,17 +196,29 @@ def _witness_guard(
     return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
 
 
-def _proven_olds(
+def _stale_indexes(
     catalog: Catalog, tables: dict[int, Table], enc: Encoding
-) -> dict[int, dict[int, set[str]]]:
-    """Return, per table, old column names that its indexes still store (§5.4)."""
-    olds: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+) -> dict[int, list[tuple[int, int, str, str]]]:
+    """Return, per judged index, ``(position, attnum, stored, today)`` of stale columns."""
+    out: dict[int, list[tuple[int, int, str, str]]] = {}
     for index in catalog.indexes:
         table = tables.get(index.table_oid)
         if table is None or index.from_extension or is_leftover(index.name):
             continue
-        for attnum, stored, _ in stale_columns(index, table, enc):
-            olds[table.oid][attnum].add(stored)
+        stale = stale_columns(index, table, enc)
+        if stale:
+            out[index.oid] = stale
+    return out
+
+
+def _proven_olds(
+    catalog: Catalog, stale: dict[int, list[tuple[int, int, str, str]]]
+) -> dict[int, dict[int, set[str]]]:
+    """Return, per table, old column names that its indexes still store (§5.4)."""
+    olds: dict[int, dict[int, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for index in catalog.indexes:
+        for _, attnum, stored, _ in stale.get(index.oid, ()):
+            olds[index.table_oid][attnum].add(stored)
     return olds
 
 
@@ -210,51 +226,42 @@ def _index_column_findings(
     catalog: Catalog,
     tables: dict[int, Table],
     schemas: dict[int, Schema],
-    enc: Encoding,
+    stale: dict[int, list[tuple[int, int, str, str]]],
 ) -> list[Finding]:
-    """Return one finding per stale index column (reported at the root index)."""
-    by_oid = {i.oid: i for i in catalog.indexes}
-    stale_at: dict[int, set[tuple[int, str]]] = {}
+    """Return one finding per stale index column (at the root of partition indexes)."""
     out: list[Finding] = []
-    for index in sorted(catalog.indexes, key=lambda i: i.oid):
-        table = tables.get(index.table_oid)
-        if table is None or index.from_extension or not index.valid:
+    for index in catalog.indexes:
+        columns = stale.get(index.oid)
+        if not columns or not index.valid:
             continue
-        if is_leftover(index.name):
-            continue
-        stale = stale_columns(index, table, enc)
-        positions = {
-            (pos, stored)
-            for pos, (attnum, stored) in enumerate(
-                zip(index.table_attnums, index.stored_names, strict=True)
-            )
-            if any(s[0] == attnum and s[1] == stored for s in stale)
-        }
-        stale_at[index.oid] = positions
-        parent = by_oid.get(index.parent_oid)
-        inherited = stale_at.get(parent.oid, set()) if parent is not None else set()
-        for pos, stored in sorted(positions - inherited):
-            new = next(n for a, s, n in stale if s == stored)
-            del pos
+        table = tables[index.table_oid]
+        inherited = {(pos, old) for pos, _, old, _ in stale.get(index.parent_oid, ())}
+        for pos, _, old, new in columns:
+            if (pos, old) in inherited:
+                continue
             out.append(
                 Finding(
                     schema=schemas[table.schema_oid].name,
                     table=table.name,
                     kind=Kind.INDEX_COLUMN,
-                    name=f"{index.name}.{stored}",
+                    name=f"{index.name}.{old}",
                     code=INDEX_COLUMN_CODE,
                     tier=Tier.INDEX_COLUMN,
                     reason=Reason.STALE_INDEX_COLUMN,
                     expected=f"{index.name}.{new}",
-                    stale=stored,
+                    stale=old,
                     object_oid=index.oid,
                     table_oid=table.oid,
                     object_name=index.name,
-                    column=stored,
+                    column=old,
                     new_column=new,
                 )
             )
     return out
+
+
+def _order(finding: Finding) -> tuple[str, str, str, str]:
+    return (finding.schema, finding.table, finding.kind, finding.name)
 
 
 def _finding(

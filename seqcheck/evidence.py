@@ -22,6 +22,8 @@ from seqcheck.naming import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from seqcheck.rules import Subject
 
 __all__ = ["Verdict", "judge", "middles", "today_middle"]
@@ -149,29 +151,49 @@ def _readable(middle: str, columns: set[str], cut: bool) -> bool:
     return size in reach
 
 
-def judge(subject: Subject, olds: dict[int, set[str]], enc: Encoding) -> Verdict | None:
+def _clean(digits: str, today: str | None) -> Verdict | None:
+    if not digits:
+        return None
+    return Verdict(
+        Tier.CERTAIN, Reason.NOT_DEFAULT, middle=today, digits=digits, clean_digits=True
+    )
+
+
+def judge(
+    subject: Subject,
+    olds: dict[int, set[str]],
+    enc: Encoding,
+    owners: Sequence[tuple[str, bool]] = (),
+) -> Verdict | None:
     """Return what *subject*'s name proves, or ``None`` for a clean default name.
 
-    Guards that need other objects (witnesses, copies) are applied by the caller.
+    *owners* are old owner parts already proven on the same table; they are tried
+    first. Guards that need other objects (witnesses, copies) are the caller's.
     """
     name, owner, label = subject.name, subject.owner, subject.label
     parsed = split_label(name, label)
     if parsed is None:
         return None  # not in the pattern at all: never reported
     full = label + parsed.digits
-    candidates = middles(subject, olds, enc)
-    now = [m for m, stale in candidates if not stale]
-    for middle in now:
-        if build(owner, middle, full, enc) == name:
-            if parsed.digits:
+    today = today_middle(subject, enc)
+    if build(owner, today, full, enc) == name:
+        return _clean(parsed.digits, today)
+    if not olds:
+        for old, cut in owners:
+            if build(old, today, full, enc) == name:
                 return Verdict(
                     Tier.CERTAIN,
-                    Reason.NOT_DEFAULT,
-                    middle=now[0],
-                    digits=parsed.digits,
-                    clean_digits=True,
+                    Reason.TABLE_RENAMED,
+                    old,
+                    old,
+                    cut,
+                    today,
+                    parsed.digits,
                 )
-            return None
+    candidates = middles(subject, olds, enc)
+    now = [m for m, stale in candidates if not stale]
+    if any(build(owner, middle, full, enc) == name for middle in now[1:]):
+        return _clean(parsed.digits, today)
     for middle, stale in candidates:
         if stale and build(owner, middle, full, enc) == name:
             return Verdict(
@@ -196,7 +218,7 @@ def judge(subject: Subject, olds: dict[int, set[str]], enc: Encoding) -> Verdict
                 parsed.digits,
             )
     if subject.kind is not Kind.INDEX and subject.parts is not None and subject.table:
-        stale_middle = _likely_middle(subject, parsed.body, full, now[0], enc)
+        stale_middle = _likely_middle(subject, parsed.body, full, today, enc)
         if stale_middle is not None:
             return Verdict(
                 Tier.LIKELY, Reason.COLUMN_RENAMED, stale_middle, digits=parsed.digits

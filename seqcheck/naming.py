@@ -145,19 +145,23 @@ def build(name1: str, name2: str | None, label: str, enc: Encoding = UTF8) -> st
 
 @lru_cache(maxsize=65536)
 def _build(name1: str, name2: str | None, label: str, enc: Encoding) -> str:
-    len1 = name_bytes(name1, enc)
-    len2 = name_bytes(name2, enc) if name2 is not None else 0
-    overhead = len(label) + 1 + (1 if name2 is not None else 0)
-    budget = MAX_NAME - overhead
-    while len1 + len2 > budget:
-        if len1 > len2:
-            len1 -= 1
+    len1 = len(enc.encode(name1))
+    len2 = len(enc.encode(name2)) if name2 is not None else 0
+    budget = MAX_NAME - len(label) - 1 - (1 if name2 is not None else 0)
+    excess = len1 + len2 - budget
+    if excess > 0:  # the closed form of "cut the longer one, name2 on a tie"
+        if len1 - len2 >= excess:
+            len1 -= excess
+        elif len2 - len1 >= excess:
+            len2 -= excess
         else:
-            len2 -= 1
-    out = enc.cut(name1, len1)
-    if name2 is not None:
-        out += "_" + enc.cut(name2, len2)
-    return out + "_" + label
+            len1, len2 = (budget + 1) // 2, budget // 2
+        name1 = enc.cut(name1, len1)
+        if name2 is not None:
+            name2 = enc.cut(name2, len2)
+    if name2 is None:
+        return f"{name1}_{label}"
+    return f"{name1}_{name2}_{label}"
 
 
 def choose(

@@ -50,7 +50,7 @@ class Namer:
         self._enc = enc
         self._taken: dict[tuple[int, str], set[str]] = defaultdict(set)
         for row in catalog.names:
-            self._taken[(row.schema_oid, row.space)].add(row.name)
+            self._taken[(row.schema_oid, row.space)].update(row.names)
         self._freed: set[tuple[int, str, str]] = set()
         for subject in renamed:
             for space in spaces(subject.kind):

@@ -53,13 +53,21 @@ def today_names(index: Index, table: Table, enc: Encoding = UTF8) -> tuple[str, 
 
 def stale_columns(
     index: Index, table: Table, enc: Encoding = UTF8
-) -> list[tuple[int, str, str]]:
-    """Return ``(attnum, stored, today)`` for each stale plain column of *index*."""
+) -> list[tuple[int, int, str, str]]:
+    """Return ``(position, attnum, stored, today)`` for each stale plain column."""
+    stored = index.stored_names
+    plain = [
+        stored[pos] == table.column(attnum)
+        for pos, attnum in enumerate(index.table_attnums)
+        if attnum
+    ]
+    if all(plain) and len(set(stored)) == len(stored):
+        return []  # the common case: nothing renamed, no duplicates to re-number
     today = today_names(index, table, enc)
     return [
-        (attnum, stored, new)
-        for attnum, stored, new in zip(
-            index.table_attnums, index.stored_names, today, strict=True
+        (pos, attnum, old, new)
+        for pos, (attnum, old, new) in enumerate(
+            zip(index.table_attnums, stored, today, strict=True)
         )
-        if attnum and stored != new
+        if attnum and old != new
     ]

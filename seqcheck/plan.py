@@ -1,0 +1,313 @@
+"""Plan: turn findings into ordered rename steps, each with its lock.
+
+Stage: plan. Pure: imports records, findings and naming; never a connection.
+Steps are ordered so that no step renames onto a name another planned object
+still holds; a cycle (``a_pkey`` ↔ ``b_pkey``) goes through a free temporary
+name. Index-column renames come last and name the index as it is by then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Finding, Kind, Tier
+from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
+
+    from seqcheck.catalog import Catalog
+    from seqcheck.drift import Drift
+
+__all__ = [
+    "DEFAULT_TIERS",
+    "TEMP_SUFFIX",
+    "Phase",
+    "Plan",
+    "RenameStep",
+    "StatementKind",
+    "make_plan",
+]
+
+#: What a plan renames unless told otherwise: certain and likely findings.
+DEFAULT_TIERS: frozenset[Tier] = frozenset({Tier.CERTAIN, Tier.LIKELY})
+#: Temporary names are ``<name>_seqcheck_tmp``, cut and numbered to be free.
+TEMP_SUFFIX = "_seqcheck_tmp"
+
+
+class StatementKind(StrEnum):
+    """Which statement renames an object (NAMING.md §8.6)."""
+
+    ALTER_INDEX = "ALTER INDEX RENAME"
+    ALTER_SEQUENCE = "ALTER SEQUENCE RENAME"
+    RENAME_CONSTRAINT = "ALTER TABLE RENAME CONSTRAINT"
+    ALTER_STATISTICS = "ALTER STATISTICS RENAME"
+    RENAME_DOMAIN_CONSTRAINT = "ALTER DOMAIN RENAME CONSTRAINT"
+    RENAME_INDEX_COLUMN = "ALTER TABLE (index) RENAME COLUMN"
+
+
+class Phase(StrEnum):
+    """Whether a step is a plain rename or one half of a detour via a temp name."""
+
+    RENAME = "rename"
+    TO_TEMP = "to temporary name"
+    FROM_TEMP = "from temporary name"
+
+
+_STATEMENTS: dict[Kind, StatementKind] = {
+    Kind.SEQUENCE: StatementKind.ALTER_SEQUENCE,
+    Kind.PKEY: StatementKind.ALTER_INDEX,
+    Kind.UNIQUE: StatementKind.ALTER_INDEX,
+    Kind.EXCLUSION: StatementKind.ALTER_INDEX,
+    Kind.INDEX: StatementKind.ALTER_INDEX,
+    Kind.FKEY: StatementKind.RENAME_CONSTRAINT,
+    Kind.CHECK: StatementKind.RENAME_CONSTRAINT,
+    Kind.NOT_NULL: StatementKind.RENAME_CONSTRAINT,
+    Kind.STATISTICS: StatementKind.ALTER_STATISTICS,
+    Kind.DOMAIN: StatementKind.RENAME_DOMAIN_CONSTRAINT,
+    Kind.INDEX_COLUMN: StatementKind.RENAME_INDEX_COLUMN,
+}
+
+# NAMING.md §5.2, read from pg_locks on 15.18 and 18.6.
+_LOCKS: dict[Kind, str] = {
+    Kind.SEQUENCE: "AccessExclusiveLock on the sequence",
+    Kind.PKEY: "ShareUpdateExclusiveLock on the index",
+    Kind.UNIQUE: "ShareUpdateExclusiveLock on the index",
+    Kind.EXCLUSION: "ShareUpdateExclusiveLock on the index",
+    Kind.INDEX: "ShareUpdateExclusiveLock on the index",
+    Kind.FKEY: "AccessExclusiveLock on the table",
+    Kind.CHECK: "AccessExclusiveLock on the table and each inheriting table",
+    Kind.NOT_NULL: "AccessExclusiveLock on the table and each inheriting table",
+    Kind.STATISTICS: "AccessExclusiveLock on the statistics object",
+    Kind.DOMAIN: "no relation lock",
+    Kind.INDEX_COLUMN: "AccessExclusiveLock on the index and its partition indexes",
+}
+
+# The namespaces a name of each kind occupies (NAMING.md §3.2, §5.1).
+_SPACES: dict[Kind, tuple[str, ...]] = {
+    Kind.SEQUENCE: ("relation", "type"),
+    Kind.INDEX: ("relation",),
+    Kind.PKEY: ("relation", "constraint"),
+    Kind.UNIQUE: ("relation", "constraint"),
+    Kind.EXCLUSION: ("relation", "constraint"),
+    Kind.FKEY: ("constraint",),
+    Kind.CHECK: ("constraint",),
+    Kind.NOT_NULL: ("constraint",),
+    Kind.DOMAIN: ("constraint",),
+    Kind.STATISTICS: ("statistics",),
+}
+
+_Slot = tuple[str, str, str]  # (schema, namespace, name)
+
+
+@dataclass(frozen=True, slots=True)
+class RenameStep:
+    """One rename statement to run, with the lock it takes.
+
+    :param old: the name the object has when this step runs (maybe temporary).
+    :param new: the name it gets (maybe temporary).
+    :param table: the owning table, or the domain for ``domain`` steps.
+    :param index: for ``index-column`` steps, the index's name at this point.
+    :param finding: the finding this step (helps to) fix.
+    """
+
+    kind: Kind
+    schema: str
+    table: str
+    old: str
+    new: str
+    object_oid: int
+    statement: StatementKind
+    lock: str
+    finding: Finding
+    index: str = ""
+    phase: Phase = Phase.RENAME
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Rename steps in a safe order, and findings left out.
+
+    :param blocked: findings whose new name is held by an object the plan
+        does not rename (one left out by the filters); they get no step.
+    """
+
+    steps: tuple[RenameStep, ...]
+    blocked: tuple[Finding, ...] = ()
+
+    def by_finding(self) -> dict[Finding, tuple[RenameStep, ...]]:
+        """Return the steps that fix each finding, in plan order."""
+        grouped: dict[Finding, list[RenameStep]] = {}
+        for step in self.steps:
+            grouped.setdefault(step.finding, []).append(step)
+        return {finding: tuple(steps) for finding, steps in grouped.items()}
+
+
+@dataclass(slots=True)
+class _Item:
+    """A finding being planned: where its object is now and where it goes."""
+
+    finding: Finding
+    current: str
+    target: str
+    spaces: tuple[str, ...]
+    via_temp: bool = False
+
+
+def make_plan(
+    drift: Drift,
+    catalog: Catalog,
+    *,
+    keep_index_columns: bool = False,
+    include: Collection[Tier] = DEFAULT_TIERS,
+) -> Plan:
+    """Return the ordered rename steps that fix *drift*'s findings.
+
+    :param keep_index_columns: leave stale index column names alone.
+    :param include: the tiers to rename; ``index-column`` findings are
+        renamed unless *keep_index_columns*.
+    """
+    enc = encoding_for(catalog.server.encoding)
+    schema_names = {s.oid: s.name for s in catalog.schemas}
+    taken: set[_Slot] = {
+        (schema_names.get(row.schema_oid, ""), row.space, name)
+        for row in catalog.names
+        for name in row.names
+    }
+    for index in catalog.indexes:
+        schema = schema_names.get(index.schema_oid, "")
+        taken.update((schema, _column_space(index.oid), c) for c in index.stored_names)
+    objects: list[_Item] = []
+    columns: list[_Item] = []
+    for finding in drift.findings:
+        if finding.kind is Kind.INDEX_COLUMN:
+            if not keep_index_columns:
+                space = (_column_space(finding.object_oid),)
+                columns.append(
+                    _Item(finding, finding.column, finding.new_column, space)
+                )
+        elif finding.tier in include and finding.name != finding.expected:
+            objects.append(
+                _Item(finding, finding.name, finding.expected, _SPACES[finding.kind])
+            )
+    objects, blocked = _unblocked(objects, taken)
+    columns, blocked_columns = _unblocked(columns, taken)
+    index_names = {i.finding.object_oid: i.target for i in objects}
+    steps = _order(objects, taken, enc, index_names)
+    steps += _order(columns, taken, enc, index_names)
+    return Plan(tuple(steps), tuple(blocked + blocked_columns))
+
+
+def _column_space(index_oid: int) -> str:
+    return f"index-column:{index_oid}"
+
+
+def _slots(item: _Item, name: str) -> list[_Slot]:
+    return [(item.finding.schema, space, name) for space in item.spaces]
+
+
+def _unblocked(
+    items: list[_Item], taken: set[_Slot]
+) -> tuple[list[_Item], list[Finding]]:
+    """Split off items whose target is held by something the plan cannot move.
+
+    A name is movable when a planned item holds it now; an item left out keeps
+    its name, which may in turn block another, so repeat until nothing changes.
+    Of two items with the same target, the first in finding order wins.
+    """
+    active = list(items)
+    blocked: list[Finding] = []
+    while True:
+        movable = {s for i in active for s in _slots(i, i.current)}
+        claimed: set[_Slot] = set()
+        keep: list[_Item] = []
+        for item in active:
+            targets = _slots(item, item.target)
+            if any(s in claimed or (s in taken and s not in movable) for s in targets):
+                blocked.append(item.finding)
+            else:
+                claimed.update(targets)
+                keep.append(item)
+        if len(keep) == len(active):
+            return keep, blocked
+        active = keep
+
+
+def _order(
+    items: list[_Item], taken: set[_Slot], enc: Encoding, index_names: dict[int, str]
+) -> list[RenameStep]:
+    """Order *items* so each target is free when renamed; break cycles via temps."""
+    holder: dict[_Slot, int] = {}
+    for number, item in enumerate(items):
+        for slot in _slots(item, item.current):
+            holder[slot] = number
+    pending = list(range(len(items)))
+    steps: list[RenameStep] = []
+
+    def move(number: int, new: str, phase: Phase) -> None:
+        item = items[number]
+        for slot in _slots(item, item.current):
+            holder.pop(slot, None)
+        for slot in _slots(item, new):
+            holder[slot] = number
+        steps.append(_step(item, new, phase, index_names))
+        item.current = new
+
+    while pending:
+        waiting: list[int] = []
+        for number in pending:
+            item = items[number]
+            if all(
+                holder.get(slot, number) == number for slot in _slots(item, item.target)
+            ):
+                move(
+                    number,
+                    item.target,
+                    Phase.FROM_TEMP if item.via_temp else Phase.RENAME,
+                )
+            else:
+                waiting.append(number)
+        if len(waiting) == len(pending):
+            # Every item waits for another: a cycle. Park the first one.
+            first = items[waiting[0]]
+            used = taken | set(holder) | {s for i in items for s in _slots(i, i.target)}
+            first.via_temp = True
+            move(waiting[0], _temp_name(first, used, enc), Phase.TO_TEMP)
+        pending = waiting
+    return steps
+
+
+def _temp_name(item: _Item, used: set[_Slot], enc: Encoding) -> str:
+    """Return ``<name>_seqcheck_tmp[N]``, cut to fit and free in every space."""
+    number = 0
+    while True:
+        suffix = TEMP_SUFFIX + (str(number) if number else "")
+        base = enc.cut(item.current, MAX_NAME - name_bytes(suffix, enc))
+        name = base + suffix
+        if not any(s in used for s in _slots(item, name)):
+            return name
+        number += 1
+
+
+def _step(
+    item: _Item, new: str, phase: Phase, index_names: dict[int, str]
+) -> RenameStep:
+    finding = item.finding
+    index = ""
+    if finding.kind is Kind.INDEX_COLUMN:
+        index = index_names.get(finding.object_oid, finding.object_name)
+    return RenameStep(
+        kind=finding.kind,
+        schema=finding.schema,
+        table=finding.table,
+        old=item.current,
+        new=new,
+        object_oid=finding.object_oid,
+        statement=_STATEMENTS[finding.kind],
+        lock=_LOCKS[finding.kind],
+        finding=finding,
+        index=index,
+        phase=phase,
+    )

@@ -1,0 +1,82 @@
+"""The ``json`` format: a versioned document (``"version": 1``) for tools.
+
+Stage: render. Pure. Written field by field, never dumped from internal types;
+the shape is part of the CLI contract (DESIGN.md, "Findings").
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Tier
+from seqcheck.render.report import by_table
+from seqcheck.statements import as_text, statement
+
+if TYPE_CHECKING:
+    from seqcheck.findings import Finding
+    from seqcheck.plan import RenameStep
+    from seqcheck.render.report import Report
+
+__all__ = ["VERSION", "render"]
+
+#: The document's format version; bump it on any incompatible change.
+VERSION = 1
+
+_Json = str | int | bool | None | list["_Json"] | dict[str, "_Json"]
+
+
+def render(report: Report) -> str:
+    """Return *report* as a JSON document, one trailing newline."""
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def document(report: Report) -> dict[str, _Json]:
+    """Return the document as plain JSON values."""
+    drift = report.drift
+    counts = report.counts()
+    steps = report.plan.by_finding()
+    tables: list[_Json] = []
+    for schema, table, findings in by_table(drift.findings):
+        renamed = drift.renamed_from.get((schema, table), ())
+        tables.append(
+            {
+                "schema": schema,
+                "table": table,
+                "renamed_from": list(renamed),
+                "findings": [_finding(f, steps.get(f, ())) for f in findings],
+            }
+        )
+    return {
+        "version": VERSION,
+        "tool": f"seqcheck {report.tool_version}",
+        "database": {
+            "name": report.server.database,
+            "server_version": report.server_version,
+        },
+        "summary": {
+            "tables_checked": drift.tables_checked,
+            "findings": len(drift.findings),
+            "certain": counts[Tier.CERTAIN],
+            "likely": counts[Tier.LIKELY],
+            "custom": counts[Tier.CUSTOM],
+            "index_column": counts[Tier.INDEX_COLUMN],
+        },
+        "tables": tables,
+    }
+
+
+def _finding(finding: Finding, steps: tuple[RenameStep, ...]) -> dict[str, _Json]:
+    """Return one finding; ``statement`` holds every step that fixes it."""
+    text = " ".join(as_text(statement(step)) + ";" for step in steps)
+    return {
+        "code": finding.code,
+        "kind": finding.kind.value,
+        "tier": finding.tier.value,
+        "reason": finding.reason.value,
+        "name": finding.name,
+        "expected": finding.expected,
+        "stale": finding.stale,
+        "statement": text or None,
+        "lock": steps[-1].lock if steps else None,
+    }

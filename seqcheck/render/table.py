@@ -1,0 +1,92 @@
+"""The ``table`` format (default): findings grouped by table, then a summary.
+
+Stage: render. Pure. Names are shown with control characters escaped, so a
+name cannot break a row or send escape codes to the terminal; ANSI colour is
+used only when :attr:`Report.colour` is set.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from tabulate import tabulate
+
+from seqcheck.findings import Tier
+from seqcheck.render.report import by_table
+
+if TYPE_CHECKING:
+    from seqcheck.render.report import Report
+
+__all__ = ["render", "shown"]
+
+_HEADERS = ("tier", "kind", "name", "expected", "reason")
+_COLOURS = {
+    Tier.CERTAIN: "\x1b[31m",
+    Tier.LIKELY: "\x1b[33m",
+    Tier.CUSTOM: "\x1b[36m",
+    Tier.INDEX_COLUMN: "\x1b[2m",
+}
+_BOLD, _RESET = "\x1b[1m", "\x1b[0m"
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\\\u2028\u2029]")
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text: str) -> str:
+    """Return *text* for a terminal: backslash, newlines and controls escaped."""
+    return _UNSAFE.sub(lambda m: _ESCAPES.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def render(report: Report) -> str:
+    """Return *report* as grouped plain-text tables and a summary line."""
+    drift = report.drift
+    checked = _plural(drift.tables_checked, "table")
+    if not drift.findings:
+        return f"No drift in {checked}.\n"
+    blocks: list[str] = []
+    for schema, table, findings in by_table(drift.findings):
+        title = f"{shown(schema)}.{shown(table)}"
+        renamed = drift.renamed_from.get((schema, table), ())
+        if renamed:
+            title += f" (renamed from {', '.join(shown(r) for r in renamed)})"
+        rows = [
+            [
+                _paint(report, f.tier, f.tier.value),
+                f.kind.value,
+                shown(f.name),
+                shown(f.expected),
+                f.reason.value,
+            ]
+            for f in findings
+        ]
+        body = tabulate(
+            rows, headers=_HEADERS, tablefmt="simple", disable_numparse=True
+        )
+        heading = f"{_BOLD}{title}{_RESET}" if report.colour else title
+        blocks.append(heading + "\n" + _indent(body))
+    counts = report.counts()
+    parts = [f"{counts[Tier.CERTAIN]} certain", f"{counts[Tier.LIKELY]} likely"]
+    if counts[Tier.CUSTOM]:
+        parts.append(f"{counts[Tier.CUSTOM]} custom")
+    if counts[Tier.INDEX_COLUMN]:
+        parts.append(f"{counts[Tier.INDEX_COLUMN]} index-column")
+    summary = (
+        f"{_plural(len(drift.findings), 'finding')} ({', '.join(parts)})"
+        f" in {checked} checked."
+    )
+    lines = ["\n\n".join(blocks), "", summary]
+    if report.plan.steps:
+        lines.append("Rename script: seqcheck scan --format sql")
+    return "\n".join(lines) + "\n"
+
+
+def _paint(report: Report, tier: Tier, text: str) -> str:
+    return f"{_COLOURS[tier]}{text}{_RESET}" if report.colour else text
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line).rstrip() for line in text.splitlines())
