@@ -33,7 +33,7 @@ def build(dsn: str, tables: int) -> None:
                 for n in range(start, min(start + BATCH, tables)):
                     ref = f"bench_{n - 1}" if n else f"bench_{n}"
                     conn.execute(
-                        f"CREATE TABLE bench_{n} ("  # noqa: S608 - generated names only
+                        f"CREATE TABLE bench_{n} ("
                         " id serial PRIMARY KEY,"
                         " code text UNIQUE,"
                         f" parent_id int REFERENCES {ref},"
@@ -70,10 +70,17 @@ def main() -> None:
         dsn = server.dsn()
         t0 = time.perf_counter()
         build(dsn, args.tables)
-        print(f"PostgreSQL {server.major}: built {args.tables} tables, renamed half, "
-              f"in {time.perf_counter() - t0:.1f} s")
-        env = dict(os.environ, PGHOST=str(server.socket_dir), PGPORT=str(server.port),
-                   PGUSER=server.user, PGDATABASE="postgres")
+        print(
+            f"PostgreSQL {server.major}: built {args.tables} tables, renamed half, "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
+        env = dict(
+            os.environ,
+            PGHOST=str(server.socket_dir),
+            PGPORT=str(server.port),
+            PGUSER=server.user,
+            PGDATABASE="postgres",
+        )
         seqcheck = [sys.executable, "-m", "seqcheck.cli", "scan", "--format", "json"]
         pg_dump = [str(server.bin_dir / "pg_dump"), "--schema-only", "-f", os.devnull]
         scans: list[float] = []

@@ -186,7 +186,7 @@ def _sql_dir() -> Path:
 def load_query(concept: str) -> sql.SQL:
     """Return the query in ``sql/<concept>.sql``."""
     text = (_sql_dir() / f"{concept}.sql").read_text(encoding="utf-8")
-    # The files are trusted text shipped with seqcheck; mypy treats LiteralString as str.
+    # Trusted text shipped with seqcheck (mypy treats LiteralString as str).
     return sql.SQL(text)
 
 

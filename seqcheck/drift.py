@@ -199,7 +199,7 @@ def _witness_guard(
 def _stale_indexes(
     catalog: Catalog, tables: dict[int, Table], enc: Encoding
 ) -> dict[int, list[tuple[int, int, str, str]]]:
-    """Return, per judged index, ``(position, attnum, stored, today)`` of stale columns."""
+    """Return, per judged index, ``(position, attnum, stored, today)`` when stale."""
     out: dict[int, list[tuple[int, int, str, str]]] = {}
     for index in catalog.indexes:
         table = tables.get(index.table_oid)

@@ -68,13 +68,13 @@ def _q(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
-def ddl(spec: Spec, *, final: bool, major: int) -> list[sql.Composable]:
+def ddl(spec: Spec, *, final: bool, major: int) -> list[sql.Composed]:
     """Return the statements that build *spec* under final or old names."""
-    out: list[sql.Composable] = []
+    out: list[sql.Composed] = []
     for number, table in enumerate(spec.tables):
         tname = table.new if final else table.old
         key = "int GENERATED ALWAYS AS IDENTITY" if table.identity else "serial"
-        items: list[sql.Composable] = [sql.SQL("id {} PRIMARY KEY").format(sql.SQL(key))]
+        items: list[sql.Composed] = [sql.SQL("id {} PRIMARY KEY").format(sql.SQL(key))]
         for col in table.columns:
             cname = col.new if final else col.old
             item = sql.SQL("{} int").format(_q(cname))
@@ -94,10 +94,14 @@ def ddl(spec: Spec, *, final: bool, major: int) -> list[sql.Composable]:
         names = [c.new if final else c.old for c in table.columns]
         if table.two_column_check and len(names) >= 2:
             items.append(sql.SQL("CHECK ({} < {})").format(_q(names[0]), _q(names[1])))
-        out.append(sql.SQL("CREATE TABLE {} ({})").format(_q(tname), sql.SQL(", ").join(items)))
+        out.append(
+            sql.SQL("CREATE TABLE {} ({})").format(_q(tname), sql.SQL(", ").join(items))
+        )
         for col, cname in zip(table.columns, names, strict=True):
             if col.indexed:
-                out.append(sql.SQL("CREATE INDEX ON {} ({})").format(_q(tname), _q(cname)))
+                out.append(
+                    sql.SQL("CREATE INDEX ON {} ({})").format(_q(tname), _q(cname))
+                )
         if table.pair_index and len(names) >= 2:
             out.append(
                 sql.SQL("CREATE INDEX ON {} ({}, {})").format(
@@ -118,17 +122,21 @@ def ddl(spec: Spec, *, final: bool, major: int) -> list[sql.Composable]:
     return out
 
 
-def renames(spec: Spec) -> list[sql.Composable]:
+def renames(spec: Spec) -> list[sql.Composed]:
     """Return the renames that turn the old build into the final names."""
-    out: list[sql.Composable] = []
+    out: list[sql.Composed] = []
     temp = [f"seqcheck_tmp_{n}" for n in range(len(spec.tables))]
     # Through temporary names, so swaps and chains work.
     for table, tmp in zip(spec.tables, temp, strict=True):
         if table.old != table.new:
-            out.append(sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(table.old), _q(tmp)))
+            out.append(
+                sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(table.old), _q(tmp))
+            )
     for table, tmp in zip(spec.tables, temp, strict=True):
         if table.old != table.new:
-            out.append(sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(tmp), _q(table.new)))
+            out.append(
+                sql.SQL("ALTER TABLE {} RENAME TO {}").format(_q(tmp), _q(table.new))
+            )
     for table in spec.tables:
         moves = [(c.old, c.new) for c in table.columns if c.old != c.new]
         if table.references is not None and table.ref_old != table.ref_new:
@@ -161,7 +169,7 @@ def database(server: Server) -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_q(name)))
 
 
-def run(dsn: str, statements: list[sql.Composable]) -> Catalog:
+def run(dsn: str, statements: list[sql.Composed]) -> Catalog:
     """Run *statements*, then return the catalog."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         for statement in statements:
@@ -170,13 +178,14 @@ def run(dsn: str, statements: list[sql.Composable]) -> Catalog:
 
 
 def identities(catalog: Catalog) -> dict[tuple[Any, ...], str]:
-    """Map each named object to its name, keyed by what it is (not what it is called)."""
+    """Map each named object to its name, keyed by what it is, not what it is called."""
     enc = encoding_for(catalog.server.encoding)
     tables = {t.oid: t for t in catalog.tables}
     seen: dict[tuple[Any, ...], int] = {}
     out: dict[tuple[Any, ...], str] = {}
     subjects = sorted(
-        (s for rule in RULES for s in rule.subjects(catalog, tables)), key=lambda s: s.oid
+        (s for rule in RULES for s in rule.subjects(catalog, tables)),
+        key=lambda s: s.oid,
     )
     for subject in subjects:
         middle = today_middle(subject, enc)
@@ -192,7 +201,9 @@ def compare(server: Server, spec: Spec) -> None:
     """Build *spec* both ways on *server* and check the scan of the renamed one."""
     with database(server) as fresh_dsn, database(server) as old_dsn:
         fresh = run(fresh_dsn, ddl(spec, final=True, major=server.major))
-        renamed = run(old_dsn, [*ddl(spec, final=False, major=server.major), *renames(spec)])
+        renamed = run(
+            old_dsn, [*ddl(spec, final=False, major=server.major), *renames(spec)]
+        )
     want = identities(fresh)
     have = identities(renamed)
     assert want.keys() == have.keys()

@@ -13,7 +13,7 @@ from tests.renames import Column, Spec, TableSpec, compare
 
 LONG_A = "a" * 63
 LONG_B = "b" * 62 + "é"[:0] + "b"
-EMOJI = "😀 Ünïcödé \"quoted\" Table"
+EMOJI = '😀 Ünïcödé "quoted" Table'
 
 CASES = {
     "marathon-snickers": Spec(
@@ -88,7 +88,9 @@ CASES = {
                 pair_index=True,
                 statistics=True,
             ),
-            TableSpec("кот", "собака", (Column("имя", "имя", unique=True),), references=0),
+            TableSpec(
+                "кот", "собака", (Column("имя", "имя", unique=True),), references=0
+            ),
         )
     ),
 }
@@ -99,7 +101,7 @@ def test_hand_written(name: str, pg_server: Server) -> None:
     compare(pg_server, CASES[name])
 
 
-_chars = st.sampled_from(list("abcdxyz") + ["Q", " ", '"', "é", "😀", "漢"])
+_chars = st.sampled_from([*"abcdxyz", "Q", " ", '"', "é", "😀", "漢"])
 _names = st.text(alphabet=_chars, min_size=1, max_size=12)
 
 

@@ -29,6 +29,7 @@ def is_leftover(name: str) -> bool:
 def index_subjects(
     catalog: Catalog,
     tables: dict[int, Table],
+    *,
     constraint_type: str,
     code: str,
     kind: Kind,

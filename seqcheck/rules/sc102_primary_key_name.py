@@ -32,4 +32,6 @@ LABEL = "pkey"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every valid primary-key index."""
-    return index_subjects(catalog, tables, "p", CODE, KIND, LABEL)
+    return index_subjects(
+        catalog, tables, constraint_type="p", code=CODE, kind=KIND, label=LABEL
+    )

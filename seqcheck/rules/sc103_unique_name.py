@@ -33,4 +33,6 @@ LABEL = "key"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every valid index that backs a unique constraint."""
-    return index_subjects(catalog, tables, "u", CODE, KIND, LABEL)
+    return index_subjects(
+        catalog, tables, constraint_type="u", code=CODE, kind=KIND, label=LABEL
+    )

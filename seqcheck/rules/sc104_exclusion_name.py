@@ -32,4 +32,6 @@ LABEL = "excl"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every valid index that backs an exclusion constraint."""
-    return index_subjects(catalog, tables, "x", CODE, KIND, LABEL)
+    return index_subjects(
+        catalog, tables, constraint_type="x", code=CODE, kind=KIND, label=LABEL
+    )

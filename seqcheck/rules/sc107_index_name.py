@@ -34,4 +34,6 @@ LABEL = "idx"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every valid index that backs no constraint."""
-    return index_subjects(catalog, tables, "", CODE, KIND, LABEL)
+    return index_subjects(
+        catalog, tables, constraint_type="", code=CODE, kind=KIND, label=LABEL
+    )
