@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from psycopg import sql
+from psycopg.adapt import Buffer, Loader
+from psycopg.pq import Format
 
 if TYPE_CHECKING:
     import psycopg
@@ -190,10 +192,24 @@ def load_query(concept: str) -> sql.SQL:
     return sql.SQL(text)
 
 
+class _RawText(Loader):
+    """Load text as SQL_ASCII stores it: raw bytes, kept as surrogate escapes."""
+
+    def load(self, data: Buffer) -> str:
+        return bytes(data).decode("utf-8", "surrogateescape")
+
+
+class _RawTextBinary(_RawText):
+    format = Format.BINARY
+
+
 def _records(
     conn: psycopg.Connection[Any], concept: str, cls: type[R]
 ) -> tuple[R, ...]:
     """Run ``sql/<concept>.sql`` and build one *cls* per row, arrays as tuples."""
+    if conn.info.encoding == "ascii":  # SQL_ASCII: names are bytes, not text
+        for loader in (_RawText, _RawTextBinary):
+            conn.adapters.register_loader("text", loader)
     with conn.cursor(binary=True) as cur:
         cur.execute(load_query(concept))
         rows = cur.fetchall()

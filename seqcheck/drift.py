@@ -126,7 +126,7 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         findings=tuple(sorted(findings, key=_order)),
         tables_checked=len(tables),
         unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
-        renamed_from={k: tuple(sorted(v)) for k, v in renamed.items()},
+        renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
     )
 
 
@@ -258,6 +258,13 @@ def _index_column_findings(
                 )
             )
     return out
+
+
+def _longest_forms(names: set[str]) -> tuple[str, ...]:
+    """Drop names that are only a cut form of a longer one."""
+    return tuple(
+        sorted(n for n in names if not any(m != n and m.startswith(n) for m in names))
+    )
 
 
 def _order(finding: Finding) -> tuple[str, str, str, str]:

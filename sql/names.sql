@@ -1,5 +1,5 @@
--- names.sql: every name a new default name must avoid, per schema and namespace
--- (NAMING.md §3.2): relations, constraints (tables and domains), statistics, and
+-- names.sql: every name a new default name must avoid, per schema and namespace:
+-- relations, constraints (tables and domains), statistics, and
 -- types that are not row types.
 WITH ns AS (
   SELECT n.oid FROM pg_catalog.pg_namespace n
