@@ -21,6 +21,7 @@ import os
 import pwd
 import random
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -193,21 +194,25 @@ class _Launch:
 
     def start(self, source: Path, options: list[str]) -> Server:
         atexit.register(self.close)
-        self.root = Path(
-            tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=_temp_parent())
-        )
         began = time.monotonic()
-        (self.root / "owner").write_text(
-            f"{os.getpid()} {start_time(os.getpid()) or ''}\n"
-        )
-        self.bin_dir = _copy_embedded(source, self.root) if self.account else source
-        sock = self.root / "sock"
+        parent = Path(_temp_parent() or tempfile.gettempdir())
+        while True:
+            # Named before it exists, so close() removes it whenever interrupted.
+            root = self.root = parent / f"{PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+            try:
+                root.mkdir(mode=0o700)
+                break
+            except FileExistsError:
+                self.root = None
+        (root / "owner").write_text(f"{os.getpid()} {start_time(os.getpid()) or ''}\n")
+        self.bin_dir = _copy_embedded(source, root) if self.account else source
+        sock = root / "sock"
         sock.mkdir()
         if self.account:
-            for path in (self.root, sock):
+            for path in (root, sock):
                 os.chown(path, self.account.pw_uid, self.account.pw_gid)
         major = read_major(self.bin_dir)
-        data = self.root / "data"
+        data = root / "data"
         self._run(
             "initdb",
             ["-D", str(data), "-U", _SUPERUSER, "--auth=trust", "--no-locale"],
@@ -217,7 +222,7 @@ class _Launch:
         while (sock / f".s.PGSQL.{port}").exists():
             port += 1
         options = ["-p", str(port), "-k", str(sock), *options]
-        log_file = self.root / "server.log"
+        log_file = root / "server.log"
         self._run(
             "pg_ctl",
             ["-D", str(data), "-l", str(log_file), "-w", "-t", "60"],

@@ -16,7 +16,7 @@ from seqcheck.findings import Finding, Kind, Tier
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
 
 if TYPE_CHECKING:
-    from collections.abc import Collection
+    from collections.abc import Callable, Collection
 
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
@@ -255,28 +255,45 @@ def _order(
         steps.append(_step(item, new, phase, index_names))
         item.current = new
 
+    def blocker(number: int) -> int | None:
+        item = items[number]
+        for slot in _slots(item, item.target):
+            found = holder.get(slot, number)
+            if found != number:
+                return found
+        return None
+
     while pending:
         waiting: list[int] = []
         for number in pending:
             item = items[number]
-            if all(
-                holder.get(slot, number) == number for slot in _slots(item, item.target)
-            ):
-                move(
-                    number,
-                    item.target,
-                    Phase.FROM_TEMP if item.via_temp else Phase.RENAME,
-                )
+            if blocker(number) is None:
+                phase = Phase.FROM_TEMP if item.via_temp else Phase.RENAME
+                move(number, item.target, phase)
             else:
                 waiting.append(number)
         if len(waiting) == len(pending):
-            # Every item waits for another: a cycle. Park the first one.
-            first = items[waiting[0]]
+            # Every item waits for another, so following the waits ends in a
+            # cycle; park the first item on it under a temporary name.
+            parked = _on_cycle(waiting[0], blocker)
+            first = items[parked]
             used = taken | set(holder) | {s for i in items for s in _slots(i, i.target)}
             first.via_temp = True
-            move(waiting[0], _temp_name(first, used, enc), Phase.TO_TEMP)
+            move(parked, _temp_name(first, used, enc), Phase.TO_TEMP)
         pending = waiting
     return steps
+
+
+def _on_cycle(start: int, blocker: Callable[[int], int | None]) -> int:
+    """Return an item on the cycle that the waits from *start* lead to."""
+    seen: set[int] = set()
+    number: int | None = start
+    while number is not None and number not in seen:
+        seen.add(number)
+        number = blocker(number)
+    if number is None:  # pragma: no cover - a wait chain always ends in a cycle
+        raise AssertionError("no cycle among waiting renames")
+    return number
 
 
 def _temp_name(item: _Item, used: set[_Slot], enc: Encoding) -> str:
