@@ -8,7 +8,6 @@ tier, 2 for every error. Errors, usage errors included, are one line on stderr:
 
 from __future__ import annotations
 
-import dataclasses
 import fnmatch
 import logging
 import os
@@ -174,8 +173,9 @@ def scan(
             exclude_tables=tuple(exclude_table or ()),
             kinds=frozenset(kind or ()),
             strict=strict,
+            min_confidence=Tier(min_confidence.value),
         )
-        tiers = _reported(strict=strict, min_confidence=min_confidence)
+        tiers = scope.tiers
         with (
             connect(
                 resolve_dsn(dsn),
@@ -186,7 +186,7 @@ def scan(
         ):
             server = read_server_info(conn)
             catalog = read_catalog(conn, server)
-        drift = _narrow(find_drift(catalog, scope), tiers)
+        drift = find_drift(catalog, scope)
         plan = make_plan(drift, catalog, include=tiers)
         if not quiet:
             _warn_scope(catalog, drift, plan, scope)
@@ -216,24 +216,6 @@ def scan(
     if any(f.tier in tiers for f in drift.findings):
         return EXIT_DRIFT
     return EXIT_CLEAN
-
-
-def _reported(*, strict: bool, min_confidence: Confidence) -> frozenset[Tier]:
-    """Return the tiers that are listed, renamed and fail the scan (DESIGN.md)."""
-    tiers = {Tier.CERTAIN}
-    if min_confidence is Confidence.LIKELY:
-        tiers.add(Tier.LIKELY)
-    if strict:
-        tiers.add(Tier.CUSTOM)
-    return frozenset(tiers)
-
-
-def _narrow(drift: Drift, tiers: frozenset[Tier]) -> Drift:
-    """Keep the findings in *tiers*, and index-column findings (listed, not failed)."""
-    kept = tuple(
-        f for f in drift.findings if f.tier in tiers or f.tier is Tier.INDEX_COLUMN
-    )
-    return dataclasses.replace(drift, findings=kept)
 
 
 def _duration_ms(text: str) -> int:

@@ -37,6 +37,17 @@ class Scope:
     exclude_tables: tuple[str, ...] = ()
     kinds: frozenset[Kind] = frozenset()
     strict: bool = False
+    min_confidence: Tier = Tier.LIKELY
+
+    @property
+    def tiers(self) -> frozenset[Tier]:
+        """Return the tiers that are reported, renamed and fail a scan."""
+        tiers = {Tier.CERTAIN}
+        if self.min_confidence is not Tier.CERTAIN:
+            tiers.add(Tier.LIKELY)
+        if self.strict:
+            tiers.add(Tier.CUSTOM)
+        return frozenset(tiers)
 
     def schema_in(self, name: str) -> bool:
         """Tell whether schema *name* is in scope."""
@@ -91,7 +102,8 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         if s.schema_oid in schemas
     ]
     verdicts = _weigh(catalog, subjects, olds, enc)
-    reported = {Tier.CERTAIN, Tier.LIKELY} | ({Tier.CUSTOM} if scope.strict else set())
+    reported = scope.tiers
+    subjects = [s for s in subjects if scope.kind_in(s.kind)]
     chosen = [
         s
         for s in subjects
@@ -115,8 +127,8 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
             plain = build(subject.owner, middle, subject.label, enc)
             custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
             findings.append(_finding(subject, custom, plain, schemas))
-    findings += _index_column_findings(catalog, tables, schemas, stale)
-    findings = [f for f in findings if scope.kind_in(f.kind)]
+    if scope.kind_in(Kind.INDEX_COLUMN):
+        findings += _index_column_findings(catalog, tables, schemas, stale)
     renamed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for subject in subjects:
         judged = verdicts.get(subject.oid)
@@ -267,8 +279,11 @@ def _longest_forms(names: set[str]) -> tuple[str, ...]:
     )
 
 
-def _order(finding: Finding) -> tuple[str, str, str, str]:
-    return (finding.schema, finding.table, finding.kind, finding.name)
+_KIND_ORDER = {kind: n for n, kind in enumerate(Kind)}
+
+
+def _order(finding: Finding) -> tuple[str, str, int, str]:
+    return (finding.schema, finding.table, _KIND_ORDER[finding.kind], finding.name)
 
 
 def _finding(
