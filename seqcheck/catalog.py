@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from psycopg import sql
 from psycopg.adapt import Buffer, Loader
@@ -40,8 +40,7 @@ log = logging.getLogger(__name__)
 R = TypeVar("R")
 
 
-@dataclass(frozen=True, slots=True)
-class ServerInfo:
+class ServerInfo(NamedTuple):
     """What the rules need to know about the server."""
 
     version_num: int
@@ -56,8 +55,7 @@ class ServerInfo:
         return self.version_num // 10000
 
 
-@dataclass(frozen=True, slots=True)
-class Schema:
+class Schema(NamedTuple):
     """A non-system schema; ``usable`` is whether this role has USAGE on it."""
 
     oid: int
@@ -65,8 +63,7 @@ class Schema:
     usable: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Table:
+class Table(NamedTuple):
     """A table, partitioned table, foreign table or materialized view."""
 
     oid: int
@@ -87,8 +84,7 @@ class Table:
             return None
 
 
-@dataclass(frozen=True, slots=True)
-class Sequence_:
+class Sequence_(NamedTuple):
     """A sequence owned by a table column (serial: ``a``, identity: ``i``)."""
 
     oid: int
@@ -101,8 +97,7 @@ class Sequence_:
     from_extension: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Index:
+class Index(NamedTuple):
     """An index, with the constraint it backs (``p``, ``u``, ``x`` or ``""``).
 
     ``table_attnums[k]`` is the table column at position *k* (0: expression);
@@ -124,8 +119,7 @@ class Index:
     from_extension: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Constraint:
+class Constraint(NamedTuple):
     """A foreign key (``f``), check (``c``), NOT NULL (``n``) or domain constraint."""
 
     oid: int
@@ -143,8 +137,7 @@ class Constraint:
     references_oid: int
 
 
-@dataclass(frozen=True, slots=True)
-class Statistic:
+class Statistic(NamedTuple):
     """An extended statistics object: columns in attnum order, then expressions."""
 
     oid: int
@@ -155,8 +148,7 @@ class Statistic:
     expression_count: int
 
 
-@dataclass(frozen=True, slots=True)
-class TakenName:
+class TakenName(NamedTuple):
     """Names in use in a schema's namespace: relation, constraint, statistics, type."""
 
     schema_oid: int
@@ -213,8 +205,9 @@ def _records(
     with conn.cursor(binary=True) as cur:
         cur.execute(load_query(concept))
         rows = cur.fetchall()
+    make = cls._make  # type: ignore[attr-defined]
     return tuple(
-        cls(*[tuple(v) if type(v) is list else v for v in row]) for row in rows
+        make([tuple(v) if type(v) is list else v for v in row]) for row in rows
     )
 
 

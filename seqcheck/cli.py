@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import sys
+import time
 import traceback
 from enum import StrEnum
 from pathlib import Path
@@ -54,6 +55,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+log = logging.getLogger("seqcheck.cli")
 
 
 class Format(StrEnum):
@@ -185,9 +189,15 @@ def scan(
             snapshot(conn, statement_timeout_ms=timeout_ms),
         ):
             server = read_server_info(conn)
+            started = time.perf_counter()
             catalog = read_catalog(conn, server)
+        log.debug("catalog read in %.2f s", time.perf_counter() - started)
+        started = time.perf_counter()
         drift = find_drift(catalog, scope)
+        log.debug("drift judged in %.2f s", time.perf_counter() - started)
+        started = time.perf_counter()
         plan = make_plan(drift, catalog, include=tiers)
+        log.debug("plan made in %.2f s", time.perf_counter() - started)
         if not quiet:
             _warn_scope(catalog, drift, plan, scope)
         colour = (
@@ -198,7 +208,9 @@ def scan(
         )
         report = Report(drift, plan, server, __version__, strict, colour)
         if not quiet:
+            started = time.perf_counter()
             _write(FORMATS[output_format.value](report), output)
+            log.debug("report written in %.2f s", time.perf_counter() - started)
     except SeqcheckError as exc:
         _error(exc.message, exc.hint)
         return EXIT_ERROR

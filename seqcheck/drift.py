@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seqcheck.evidence import Verdict, judge, today_middle
@@ -204,7 +204,7 @@ def _witness_guard(
         if build(owner, verdict.middle, label, enc) == subject.name or (
             cut and verdict.owner.startswith(owner)
         ):
-            return replace(verdict, owner="")
+            return verdict._replace(owner="")
     return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
 
 

@@ -7,8 +7,7 @@ witness and copy guards that need the whole table live in :mod:`seqcheck.drift`.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from seqcheck.findings import Kind, Reason, Tier
 from seqcheck.naming import (
@@ -34,8 +33,7 @@ _MAX_ORDER_ITEMS = 6
 _PADS = ("x" * MAX_NAME, "é" * MAX_NAME, "€" * MAX_NAME, "😀" * MAX_NAME)
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What a name proves.
 
     :param tier: certain, likely or custom; ``None`` tier never occurs.

@@ -28,7 +28,8 @@ _Json = str | int | bool | None | list["_Json"] | dict[str, "_Json"]
 
 def render(report: Report) -> str:
     """Return *report* as a JSON document, one trailing newline."""
-    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+    # Compact: the C encoder is ten times faster than indenting (jq pretty-prints).
+    return json.dumps(document(report), ensure_ascii=False) + "\n"
 
 
 def document(report: Report) -> dict[str, _Json]:

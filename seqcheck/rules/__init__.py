@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from seqcheck.findings import Kind
 
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["RULES", "Part", "Rule", "Subject", "rule_for"]
 
 
-@dataclass(frozen=True, slots=True)
-class Part:
+class Part(NamedTuple):
     """One item of a middle part: a table column (``attnum`` > 0) or a fixed name.
 
     :param stored: the name stored in the object itself (index columns), or ``""``.
@@ -34,8 +33,7 @@ class Part:
     stored: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
+class Subject(NamedTuple):
     """A named object to judge, with what its default name is built from.
 
     :param parts: the middle part's items, or ``None`` when the kind has none.
