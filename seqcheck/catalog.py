@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from psycopg import sql
 from psycopg.adapt import Buffer, Loader
 from psycopg.pq import Format
+from psycopg.types.array import ArrayBinaryLoader
 
 if TYPE_CHECKING:
     import psycopg
@@ -195,24 +196,39 @@ class _RawTextBinary(_RawText):
     format = Format.BINARY
 
 
-def _records(
-    conn: psycopg.Connection[Any], concept: str, cls: type[R]
-) -> tuple[R, ...]:
-    """Run ``sql/<concept>.sql`` and build one *cls* per row, arrays as tuples."""
+class _TupleArray(ArrayBinaryLoader):
+    """Load arrays as tuples: records hold nothing mutable."""
+
+    def load(self, data: Buffer) -> tuple[Any, ...]:  # type: ignore[override]
+        return tuple(super().load(data))
+
+
+def _prepare(conn: psycopg.Connection[Any]) -> None:
+    """Register the loaders the records need on *conn*."""
+    types = conn.adapters.types
+    for name in ("text", "int2", "int4", "int8"):
+        info = types.get(name)
+        if info is not None:
+            conn.adapters.register_loader(info.array_oid, _TupleArray)
     if conn.info.encoding == "ascii":  # SQL_ASCII: names are bytes, not text
         for loader in (_RawText, _RawTextBinary):
             conn.adapters.register_loader("text", loader)
+
+
+def _records(
+    conn: psycopg.Connection[Any], concept: str, cls: type[R]
+) -> tuple[R, ...]:
+    """Run ``sql/<concept>.sql`` and build one *cls* per row."""
     with conn.cursor(binary=True) as cur:
         cur.execute(load_query(concept))
         rows = cur.fetchall()
     make = cls._make  # type: ignore[attr-defined]
-    return tuple(
-        make([tuple(v) if type(v) is list else v for v in row]) for row in rows
-    )
+    return tuple(make(row) for row in rows)
 
 
 def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
     """Return the server's version, encoding and database name."""
+    _prepare(conn)
     return _records(conn, "server", ServerInfo)[0]
 
 
@@ -221,6 +237,7 @@ def read_catalog(
 ) -> Catalog:
     """Read the whole snapshot with a fixed number of set-based queries."""
     server = server or read_server_info(conn)
+    _prepare(conn)
     catalog = Catalog(
         server=server,
         schemas=_records(conn, "schemas", Schema),

@@ -274,8 +274,13 @@ def _index_column_findings(
 
 def _longest_forms(names: set[str]) -> tuple[str, ...]:
     """Drop names that are only a cut form of a longer one."""
+    raw = {n: n.encode("utf-8", "surrogateescape") for n in names}
     return tuple(
-        sorted(n for n in names if not any(m != n and m.startswith(n) for m in names))
+        sorted(
+            n
+            for n in names
+            if not any(m != n and raw[m].startswith(raw[n]) for m in names)
+        )
     )
 
 

@@ -35,30 +35,39 @@ _UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+_HEADS = {
+    StatementKind.ALTER_INDEX: ("ALTER INDEX ", " RENAME TO "),
+    StatementKind.ALTER_SEQUENCE: ("ALTER SEQUENCE ", " RENAME TO "),
+    StatementKind.ALTER_STATISTICS: ("ALTER STATISTICS ", " RENAME TO "),
+    StatementKind.RENAME_CONSTRAINT: ("ALTER TABLE ", " RENAME CONSTRAINT "),
+    StatementKind.RENAME_DOMAIN_CONSTRAINT: ("ALTER DOMAIN ", " RENAME CONSTRAINT "),
+    StatementKind.RENAME_INDEX_COLUMN: ("ALTER TABLE ", " RENAME COLUMN "),
+}
+_TO = sql.SQL(" TO ")
+
+
 def statement(step: RenameStep) -> sql.Composed:
-    """Return the statement that performs *step*, identifiers quoted."""
-    schema = step.schema
-    old, new = sql.Identifier(step.old), sql.Identifier(step.new)
+    """Return the statement that performs *step*, identifiers quoted.
+
+    Built as a :class:`~psycopg.sql.Composed` directly (no template parsing):
+    plans can hold tens of thousands of steps.
+    """
+    head, verb = _HEADS[step.statement]
+    new = sql.Identifier(step.new)
     match step.statement:
-        case StatementKind.ALTER_INDEX:
-            query = sql.SQL("ALTER INDEX {} RENAME TO {}")
-            return query.format(sql.Identifier(schema, step.old), new)
-        case StatementKind.ALTER_SEQUENCE:
-            query = sql.SQL("ALTER SEQUENCE {} RENAME TO {}")
-            return query.format(sql.Identifier(schema, step.old), new)
-        case StatementKind.ALTER_STATISTICS:
-            query = sql.SQL("ALTER STATISTICS {} RENAME TO {}")
-            return query.format(sql.Identifier(schema, step.old), new)
-        case StatementKind.RENAME_CONSTRAINT:
-            query = sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}")
-            return query.format(sql.Identifier(schema, step.table), old, new)
-        case StatementKind.RENAME_DOMAIN_CONSTRAINT:
-            query = sql.SQL("ALTER DOMAIN {} RENAME CONSTRAINT {} TO {}")
-            return query.format(sql.Identifier(schema, step.table), old, new)
+        case (
+            StatementKind.ALTER_INDEX
+            | StatementKind.ALTER_SEQUENCE
+            | StatementKind.ALTER_STATISTICS
+        ):
+            target = sql.Identifier(step.schema, step.old)
+            return sql.Composed([sql.SQL(head), target, sql.SQL(verb), new])
+        case StatementKind.RENAME_CONSTRAINT | StatementKind.RENAME_DOMAIN_CONSTRAINT:
+            owner = sql.Identifier(step.schema, step.table)
         case StatementKind.RENAME_INDEX_COLUMN:
-            query = sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {}")
-            return query.format(sql.Identifier(schema, step.index), old, new)
-    raise ValueError(f"no statement for {step.statement!r}")  # pragma: no cover
+            owner = sql.Identifier(step.schema, step.index)
+    old = sql.Identifier(step.old)
+    return sql.Composed([sql.SQL(head), owner, sql.SQL(verb), old, _TO, new])
 
 
 def begin() -> sql.SQL:
