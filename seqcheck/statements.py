@@ -121,3 +121,45 @@ def script(plan: Plan, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> str:
 
 def _line(query: sql.Composable) -> str:
     return as_text(sql.Composed([query, sql.SQL(";")]))
+
+
+# -- apply: session settings and the lock-holder query (used by seqcheck.apply) --
+
+
+def timeout_text(milliseconds: int) -> str:
+    """Return *milliseconds* as a setting value: ``2s`` when whole, else ``1500ms``."""
+    if milliseconds % 1000 == 0:
+        return f"{milliseconds // 1000}s"
+    return f"{milliseconds}ms"
+
+
+def set_statement_timeout(milliseconds: int) -> sql.Composed:
+    """Return ``SET LOCAL statement_timeout = '<milliseconds>'``."""
+    return sql.SQL("SET LOCAL statement_timeout = {}").format(
+        sql.Literal(timeout_text(milliseconds))
+    )
+
+
+def lock_holders() -> sql.SQL:
+    """Return the query for other sessions' locks on some relations or objects.
+
+    Parameters: ``relations`` and ``objects``, lists of OIDs (relation locks
+    and object locks such as a statistics object's). One row per lock:
+    ``pid, mode, granted, application_name, usename, state, xact_start,
+    query_start``; held locks first.
+    """
+    return sql.SQL(
+        "SELECT l.pid, l.mode, l.granted,"
+        " coalesce(a.application_name, '') AS application_name,"
+        " coalesce(a.usename::text, '') AS usename,"
+        " coalesce(a.state, '') AS state, a.xact_start, a.query_start"
+        " FROM pg_catalog.pg_locks l"
+        " LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.pid <> pg_catalog.pg_backend_pid()"
+        " AND l.database IN (0, (SELECT d.oid FROM pg_catalog.pg_database d"
+        " WHERE d.datname = pg_catalog.current_database()))"
+        " AND ((l.locktype = 'relation'"
+        " AND l.relation::int8 = ANY (%(relations)s::int8[]))"
+        " OR (l.locktype = 'object' AND l.objid::int8 = ANY (%(objects)s::int8[])))"
+        " ORDER BY l.granted DESC, l.pid"
+    )
