@@ -9,11 +9,15 @@ SELECT con.oid::int8 AS oid,
        con.contypid::int8 AS domain_oid,
        coalesce(ty.typname::text, '') AS domain_name,
        coalesce(con.conkey::int4[], '{}') AS attnums,
-       coalesce((SELECT array_agg(a.attname::text ORDER BY k.pos)
+       CASE WHEN con.conrelid = 0 THEN '{}'::text[]
+            WHEN cardinality(con.conkey) = 1
+            THEN ARRAY[(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                        WHERE a.attrelid = con.conrelid AND a.attnum = con.conkey[1])]
+            ELSE coalesce((SELECT array_agg(a.attname::text ORDER BY k.pos)
                  FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, pos)
                  JOIN pg_catalog.pg_attribute a
                    ON a.attrelid = con.conrelid AND a.attnum = k.attnum),
-                '{}') AS column_names,
+                '{}') END AS column_names,
        con.conislocal AS is_local,
        con.coninhcount::int4 AS inherit_count,
        con.conparentid::int8 AS parent_oid,
@@ -24,6 +28,7 @@ LEFT JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid
 WHERE con.contype IN ('c', 'f', 'n')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname !~ '^pg_(toast_)?temp_'
-  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-                  WHERE d.classid = 'pg_catalog.pg_type'::regclass
-                    AND d.objid = con.contypid AND d.deptype = 'e');
+  AND (con.contypid = 0 OR NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_depend d
+        WHERE d.classid = 'pg_catalog.pg_type'::regclass
+          AND d.objid = con.contypid AND d.objsubid = 0 AND d.deptype = 'e'));

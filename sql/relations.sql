@@ -8,19 +8,19 @@ SELECT c.oid::int8 AS oid,
        coalesce((SELECT array_agg(i.inhparent::int8 ORDER BY i.inhseqno)
                  FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid),
                 '{}') AS parents,
-       coalesce((SELECT array_agg(a.attnum::int4 ORDER BY a.attnum)
-                 FROM pg_catalog.pg_attribute a
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-                '{}') AS attnums,
-       coalesce((SELECT array_agg(a.attname::text ORDER BY a.attnum)
-                 FROM pg_catalog.pg_attribute a
-                 WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-                '{}') AS columns,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
-               WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
-                 AND d.deptype = 'e') AS from_extension
+       coalesce(cols.attnums, '{}') AS attnums,
+       coalesce(cols.names, '{}') AS columns,
+       ext.objid IS NOT NULL AS from_extension
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN LATERAL (
+  SELECT array_agg(a.attnum::int4 ORDER BY a.attnum) AS attnums,
+         array_agg(a.attname::text ORDER BY a.attnum) AS names
+  FROM pg_catalog.pg_attribute a
+  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) cols ON true
+LEFT JOIN pg_catalog.pg_depend ext
+  ON ext.classid = 'pg_catalog.pg_class'::regclass AND ext.objid = c.oid
+ AND ext.objsubid = 0 AND ext.deptype = 'e'
 WHERE c.relkind IN ('r', 'p', 'f', 'm')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname !~ '^pg_(toast_)?temp_';
