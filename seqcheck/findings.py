@@ -5,8 +5,8 @@ Stage: drift output. Imports only the standard library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 __all__ = ["Finding", "Kind", "Reason", "Tier"]
 
@@ -47,8 +47,7 @@ class Reason(StrEnum):
     NOT_DEFAULT = "not the default name"
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Finding:
+class Finding(NamedTuple):
     """One name that is not what PostgreSQL would generate today.
 
     :param schema: the schema of the object.

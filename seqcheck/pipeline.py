@@ -1,0 +1,83 @@
+"""Pipeline: catalog → drift → plan on an open connection, as every command runs it.
+
+Stage: glue between the edges and the pure stages, shared by ``scan``, ``fix``
+and the demo. Imports connect, catalog, drift and plan; never typer, and it
+writes nothing to the terminal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from seqcheck.catalog import read_catalog, read_server_info
+from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS, snapshot
+from seqcheck.drift import Scope, find_drift
+from seqcheck.findings import Tier
+from seqcheck.plan import make_plan
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from seqcheck.catalog import Catalog, ServerInfo
+    from seqcheck.drift import Drift
+    from seqcheck.findings import Finding
+    from seqcheck.plan import Plan
+
+__all__ = ["Scanned", "failing", "scan_connection"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """One scan of a database: what was read, judged and planned."""
+
+    server: ServerInfo
+    catalog: Catalog
+    scope: Scope
+    drift: Drift
+    plan: Plan
+
+
+def scan_connection(
+    conn: psycopg.Connection[Any],
+    scope: Scope | None = None,
+    *,
+    statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+    keep_index_columns: bool = False,
+) -> Scanned:
+    """Read the catalog in one snapshot, find drift in *scope* and plan the fix.
+
+    :param keep_index_columns: plan no renames of stale index column names.
+    :raises SeqcheckError: the catalog cannot be read (see :func:`snapshot`).
+    """
+    scope = scope or Scope()
+    with snapshot(conn, statement_timeout_ms=statement_timeout_ms):
+        server = read_server_info(conn)
+        started = time.perf_counter()
+        catalog = read_catalog(conn, server)
+    log.debug("catalog read in %.2f s", time.perf_counter() - started)
+    started = time.perf_counter()
+    drift = find_drift(catalog, scope)
+    log.debug("drift judged in %.2f s", time.perf_counter() - started)
+    started = time.perf_counter()
+    plan = make_plan(
+        drift, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
+    )
+    log.debug("plan made in %.2f s", time.perf_counter() - started)
+    return Scanned(server, catalog, scope, drift, plan)
+
+
+def failing(
+    findings: tuple[Finding, ...], scope: Scope, *, index_columns: bool = False
+) -> tuple[Finding, ...]:
+    """Return the findings that make a command exit 1.
+
+    Those in a reported tier of *scope*; with *index_columns*, stale index
+    column names too (``fix`` renames them unless ``--keep-index-columns``).
+    """
+    tiers = scope.tiers | ({Tier.INDEX_COLUMN} if index_columns else set())
+    return tuple(f for f in findings if f.tier in tiers)
