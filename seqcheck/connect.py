@@ -141,8 +141,10 @@ def snapshot(
     conn.read_only = True
     try:
         with conn.transaction(force_rollback=True):
+            # JIT only adds compile time to these short catalog queries.
             conn.execute(
-                "SELECT set_config('statement_timeout', %s, true)",
+                "SELECT set_config('statement_timeout', %s, true),"
+                " set_config('jit', 'off', true)",
                 (str(statement_timeout_ms),),
             )
             yield conn
