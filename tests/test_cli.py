@@ -2,7 +2,7 @@
 
 Error paths print one line, ``seqcheck: error: <what> (<hint>)``, and exit 2.
 Scans exit 1 on drift; the ``sql`` script, run by psql, makes a re-scan clean.
-A wrong password is not tested: the test servers use trust authentication.
+A wrong password is tested by switching one role to scram in the server's pg_hba.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from psycopg import conninfo
+from psycopg import sql as pgsql
 
 from seqcheck import __version__
 from seqcheck.embedded import Server
@@ -217,6 +219,29 @@ def test_missing_database(db: TestDB) -> None:
 def test_missing_role(db: TestDB) -> None:
     dsn = with_params(db.dsn, user="no_such_role")
     assert_error(seqcheck("scan", dsn), 'role "no_such_role" does not exist')
+
+
+def test_wrong_password(db: TestDB) -> None:
+    role = f"pw_{db.name}"
+    with psycopg.connect(db.dsn, autocommit=True) as conn:
+        hba = Path(str(conn.execute("SHOW hba_file").fetchone()[0]))  # type: ignore[index]
+        conn.execute(
+            pgsql.SQL("CREATE ROLE {} LOGIN PASSWORD 'right'").format(
+                pgsql.Identifier(role)
+            )
+        )
+        original = hba.read_text()
+        hba.write_text(f"local all {role} scram-sha-256\n" + original)
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        dsn = with_params(db.dsn, user=role, password="s3cr3t-Xyz")
+        result = seqcheck("scan", dsn)
+        assert_error(result, "password authentication failed")
+        assert "s3cr3t-Xyz" not in result.err
+    finally:
+        hba.write_text(original)
+        with psycopg.connect(db.dsn, autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
 
 
 def test_clean_database(db: TestDB) -> None:
