@@ -53,12 +53,6 @@ class Verdict(NamedTuple):
     clean_digits: bool = False
 
 
-def _current(subject: Subject, attnum: int, fallback: str) -> str:
-    table = subject.table
-    name = table.column(attnum) if table is not None else None
-    return name or fallback
-
-
 def _finish(subject: Subject, names: list[str], enc: Encoding) -> list[str]:
     """Return the middles for one choice of item names (every order if unstored)."""
     if subject.dedup:
@@ -74,10 +68,9 @@ def today_middle(subject: Subject, enc: Encoding) -> str | None:
     """Return the middle part PostgreSQL would build today (stored order)."""
     if subject.parts is None:
         return None
-    names = [
-        _current(subject, p.attnum, p.stored or p.fixed) if p.attnum > 0 else p.fixed
-        for p in subject.parts
-    ]
+    names = [p.name for p in subject.parts]
+    if not subject.dedup and not subject.any_order:
+        return "_".join(names)
     return _finish(subject, names, enc)[0]
 
 
@@ -93,10 +86,10 @@ def middles(
         return [(None, ())]
     choices: list[list[tuple[str, str]]] = []
     for part in subject.parts:
+        now = part.name
         if part.attnum <= 0:
-            choices.append([(part.fixed, "")])
+            choices.append([(now, "")])
             continue
-        now = _current(subject, part.attnum, part.stored or part.fixed)
         old = set(olds.get(part.attnum, ()))
         if part.stored and part.stored != now:
             old.add(part.stored)
@@ -243,7 +236,7 @@ def _likely_middle(
         if middle == today:
             return None
         columns = set(subject.table.columns)
-        columns.update(p.fixed for p in subject.parts or () if p.fixed)
+        columns.update(p.name for p in subject.parts or () if p.attnum <= 0)
         if _readable(middle, columns, cut):
             return None
         if today is not None and today.startswith(middle):

@@ -13,7 +13,7 @@ import codecs
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 __all__ = [
     "MAX_NAME",
@@ -72,7 +72,7 @@ _CODECS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Encoding:
     """A server encoding: how names turn into bytes and where they may be cut.
 
@@ -116,9 +116,12 @@ class Encoding:
 UTF8 = Encoding("UTF8", "utf-8")
 
 
+@cache
 def encoding_for(server_encoding: str) -> Encoding:
     """Return the :class:`Encoding` for a ``server_encoding`` setting."""
     key = server_encoding.upper()
+    if key == UTF8.name:
+        return UTF8
     codec = _CODECS.get(key)
     if codec is None:
         try:

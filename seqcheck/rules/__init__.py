@@ -25,11 +25,13 @@ __all__ = ["RULES", "Part", "Rule", "Subject", "rule_for"]
 class Part(NamedTuple):
     """One item of a middle part: a table column (``attnum`` > 0) or a fixed name.
 
+    :param name: the column's name today, or the fixed name (an expression's
+        index column name, ``expr``, a system column).
     :param stored: the name stored in the object itself (index columns), or ``""``.
     """
 
     attnum: int
-    fixed: str = ""
+    name: str
     stored: str = ""
 
 

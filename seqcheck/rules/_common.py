@@ -37,6 +37,7 @@ def index_subjects(
 ) -> Iterator[Subject]:
     """Yield the valid indexes backing *constraint_type* (``""``: plain indexes)."""
     plain = constraint_type == ""
+    names: dict[int, dict[int, str]] = {}
     for index in catalog.indexes:
         if index.constraint_type != constraint_type or index.from_extension:
             continue
@@ -45,8 +46,13 @@ def index_subjects(
         table = tables.get(index.table_oid)
         if table is None:
             continue
+        columns = names.get(table.oid)
+        if columns is None:
+            columns = names[table.oid] = dict(
+                zip(table.attnums, table.columns, strict=True)
+            )
         parts = tuple(
-            Part(attnum=attnum, fixed="" if attnum else stored, stored=stored)
+            Part(attnum, columns.get(attnum, stored) if attnum else stored, stored)
             for attnum, stored in zip(
                 index.table_attnums, index.stored_names, strict=True
             )

@@ -45,5 +45,5 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
             seq.name,
             table.name,
             table,
-            (Part(seq.attnum),),
+            (Part(seq.attnum, seq.column_name),),
         )

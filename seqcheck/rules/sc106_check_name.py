@@ -39,7 +39,7 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
         parts = None
         if one:
             attnum = con.attnums[0]
-            parts = (Part(attnum) if attnum > 0 else Part(0, con.column_names[0]),)
+            parts = (Part(max(attnum, 0), con.column_names[0]),)
         yield Subject(
             CODE,
             KIND,

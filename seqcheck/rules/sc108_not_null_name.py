@@ -44,5 +44,5 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
             con.name,
             table.name,
             table,
-            tuple(Part(attnum) for attnum in con.attnums),
+            tuple(map(Part, con.attnums, con.column_names)),
         )

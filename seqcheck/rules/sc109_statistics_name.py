@@ -36,7 +36,7 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
         if table is None:
             continue
         numbers = dict(zip(table.columns, table.attnums, strict=True))
-        parts = tuple(Part(numbers[name]) for name in stat.column_names) + tuple(
+        parts = tuple(Part(numbers[name], name) for name in stat.column_names) + tuple(
             Part(0, "expr") for _ in range(stat.expression_count)
         )
         yield Subject(
