@@ -1,10 +1,10 @@
 """Apply: run a plan's renames in one transaction, verify them, then commit.
 
 Stage: apply (an edge: the only stage that writes). Imports psycopg, the
-catalog reader, drift, plan and statements; never typer, and it writes nothing
-to the terminal. Every statement comes from :mod:`seqcheck.statements`; the
-statements only rename (never DROP, CREATE or touch rows), so OIDs, rows and
-sequence positions are unchanged.
+catalog reader, drift, plan types, locks and statements; never typer, and it
+writes nothing to the terminal. Every statement comes from
+:mod:`seqcheck.statements`, and they only rename (never DROP, CREATE or touch
+rows), so OIDs, rows and sequence positions are unchanged.
 
 One transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
 ``statement_timeout``, the renames in plan order, then a re-read of the catalog
@@ -24,21 +24,18 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import errors
-from psycopg.rows import class_row
 
 from seqcheck.catalog import read_catalog
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
-from seqcheck.plan import StatementKind
+from seqcheck.locks import blockers, describe
 from seqcheck.statements import (
-    lock_holders,
     set_lock_timeout,
     set_statement_timeout,
     statement,
@@ -72,46 +69,6 @@ _CATEGORY: dict[Kind, str] = {
     Kind.INDEX_COLUMN: "index-column",
 }
 
-_ALL_MODES = frozenset(
-    {
-        "AccessShareLock",
-        "RowShareLock",
-        "RowExclusiveLock",
-        "ShareUpdateExclusiveLock",
-        "ShareLock",
-        "ShareRowExclusiveLock",
-        "ExclusiveLock",
-        "AccessExclusiveLock",
-    }
-)
-# The lock modes that conflict with the two modes a rename takes.
-_CONFLICTS: dict[str, frozenset[str]] = {
-    "AccessExclusiveLock": _ALL_MODES,
-    "ShareUpdateExclusiveLock": _ALL_MODES
-    - {"AccessShareLock", "RowShareLock", "RowExclusiveLock"},
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Lock:
-    """The lock a statement waits for: its mode, and on a relation or an object."""
-
-    mode: str
-    on_relation: bool
-    on_table: bool  # the step's table (or domain), not the renamed object
-
-
-# Read from pg_locks (NAMING.md §5.2); a recursing constraint rename also locks
-# inheritors, which are not named here.
-_LOCKS: dict[StatementKind, _Lock] = {
-    StatementKind.ALTER_INDEX: _Lock("ShareUpdateExclusiveLock", True, False),
-    StatementKind.ALTER_SEQUENCE: _Lock("AccessExclusiveLock", True, False),
-    StatementKind.RENAME_CONSTRAINT: _Lock("AccessExclusiveLock", True, True),
-    StatementKind.ALTER_STATISTICS: _Lock("AccessExclusiveLock", False, False),
-    StatementKind.RENAME_DOMAIN_CONSTRAINT: _Lock("AccessExclusiveLock", False, True),
-    StatementKind.RENAME_INDEX_COLUMN: _Lock("AccessExclusiveLock", True, False),
-}
-
 
 @dataclass(frozen=True, slots=True)
 class Rename:
@@ -141,20 +98,6 @@ class ApplyResult:
     renames: tuple[Rename, ...]
     drift: Drift
     seconds: float
-
-
-@dataclass(frozen=True, slots=True)
-class _Holder:
-    """A row of :func:`seqcheck.statements.lock_holders`."""
-
-    pid: int
-    mode: str
-    granted: bool
-    application_name: str
-    usename: str
-    state: str
-    xact_start: datetime | None
-    query_start: datetime | None
 
 
 class _StepFailed(Exception):
@@ -344,8 +287,8 @@ def _step_error(
     if step.kind is Kind.INDEX_COLUMN:
         what = f"column {step.old} of index {step.schema}.{step.index}"
     if isinstance(exc, errors.LockNotAvailable):
-        holders = _holders(conn, step)
-        by = "; ".join(_describe(h) for h in holders) or "a session that has ended"
+        holders = blockers(conn, step)
+        by = "; ".join(describe(h) for h in holders) or "a session that has ended"
         return SeqcheckError(
             f"renaming {what} waited longer than lock_timeout"
             f" ({timeout_text(lock_timeout_ms)}) for a lock held by {by}",
@@ -367,51 +310,6 @@ def _step_error(
         "nothing was changed; if the schema changed since the scan, run"
         " seqcheck fix again",
     )
-
-
-def _holders(conn: psycopg.Connection[Any], step: RenameStep) -> list[_Holder]:
-    """Return the sessions whose locks conflict with *step*'s (held ones first)."""
-    lock = _LOCKS[step.statement]
-    oid = step.finding.table_oid if lock.on_table else step.object_oid
-    params = {
-        "relations": [oid] if lock.on_relation else [],
-        "objects": [] if lock.on_relation else [oid],
-    }
-    try:
-        with conn.cursor(row_factory=class_row(_Holder)) as cur:
-            rows = cur.execute(lock_holders(), params).fetchall()
-    except psycopg.Error as exc:
-        log.debug("could not read pg_locks: %s", exc)
-        return []
-    conflicting = [r for r in rows if r.mode in _CONFLICTS[lock.mode]]
-    seen: set[int] = set()
-    found: list[_Holder] = []
-    for row in conflicting or rows:
-        if row.pid not in seen:
-            seen.add(row.pid)
-            found.append(row)
-    return found
-
-
-def _describe(holder: _Holder) -> str:
-    parts = [f"pid {holder.pid}"]
-    if holder.application_name:
-        parts.append(f"application_name {holder.application_name!r}")
-    if holder.usename:
-        parts.append(f"user {holder.usename}")
-    if holder.state:
-        parts.append(holder.state)
-    if holder.xact_start is not None:
-        parts.append(f"transaction since {_when(holder.xact_start)}")
-    if holder.query_start is not None:
-        parts.append(f"query started {_when(holder.query_start)}")
-    verb = "holding" if holder.granted else "waiting for"
-    parts.append(f"{verb} {holder.mode}")
-    return f"{parts[0]} ({', '.join(parts[1:])})"
-
-
-def _when(moment: datetime) -> str:
-    return moment.isoformat(sep=" ", timespec="seconds")
 
 
 def _first_line(text: str) -> str:
