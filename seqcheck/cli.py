@@ -9,8 +9,6 @@ tier, 2 for every error. Errors, usage errors included, are one line on stderr:
 from __future__ import annotations
 
 import fnmatch
-import functools
-import inspect
 import logging
 import os
 import re
@@ -20,7 +18,6 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -28,12 +25,12 @@ import psycopg
 import typer
 
 from seqcheck import __version__
-from seqcheck.apply import apply_plan
+from seqcheck.apply import ApplyResult, apply_plan
 from seqcheck.connect import connect, resolve_dsn
 from seqcheck.demo import run_demo
 from seqcheck.drift import Scope
 from seqcheck.errors import SeqcheckError
-from seqcheck.findings import Kind, Tier
+from seqcheck.options import Format, Shared, with_shared
 from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.render import FORMATS, Report
 from seqcheck.render import fix as render_fix
@@ -69,21 +66,6 @@ app = typer.Typer(
 log = logging.getLogger("seqcheck.cli")
 
 
-class Format(StrEnum):
-    """The ``--format`` values (keys of :data:`seqcheck.render.FORMATS`)."""
-
-    TABLE = "table"
-    JSON = "json"
-    SQL = "sql"
-
-
-class Confidence(StrEnum):
-    """The ``--min-confidence`` values."""
-
-    CERTAIN = "certain"
-    LIKELY = "likely"
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"{PROG} {__version__}")
@@ -103,113 +85,8 @@ def _root(
     del version
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Shared:
-    """The argument and options of ``scan`` and ``fix`` (see :func:`_with_shared`)."""
-
-    dsn: Annotated[
-        str | None,
-        typer.Argument(
-            help="postgresql://… or 'host=… dbname=…'; default $DATABASE_URL,"
-            " else libpq's PGHOST, PGDATABASE, PGSERVICE…",
-            show_default=False,
-        ),
-    ] = None
-    output_format: Annotated[
-        Format, typer.Option("--format", "-f", help="Output format.")
-    ] = Format.TABLE
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write to FILE instead of stdout."),
-    ] = None
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="No output; only the exit code.")
-    ] = False
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict", help="Also report (and fail on) custom names in the pattern."
-        ),
-    ] = False
-    schema: Annotated[
-        list[str] | None,
-        typer.Option("--schema", help="Schema glob to scan (repeatable)."),
-    ] = None
-    exclude_schema: Annotated[
-        list[str] | None,
-        typer.Option("--exclude-schema", help="Schema glob to skip (repeatable)."),
-    ] = None
-    table: Annotated[
-        list[str] | None,
-        typer.Option("--table", help="Table glob, NAME or SCHEMA.NAME (repeatable)."),
-    ] = None
-    exclude_table: Annotated[
-        list[str] | None,
-        typer.Option("--exclude-table", help="Table glob to skip (repeatable)."),
-    ] = None
-    kind: Annotated[
-        list[Kind] | None,
-        typer.Option("--kind", help="Only findings of this kind (repeatable)."),
-    ] = None
-    min_confidence: Annotated[
-        Confidence,
-        typer.Option("--min-confidence", help="Report likely findings too, or not."),
-    ] = Confidence.LIKELY
-    connect_timeout: Annotated[
-        int | None,
-        typer.Option(
-            "--connect-timeout",
-            min=1,
-            help="Seconds to wait for the server (default: the DSN's, else 10).",
-            show_default=False,
-        ),
-    ] = None
-    statement_timeout: Annotated[
-        str,
-        typer.Option(
-            "--statement-timeout", help="Limit per catalog query: 60s, 500ms, 2min."
-        ),
-    ] = "60s"
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Log progress and show tracebacks.")
-    ] = False
-
-    def scope(self) -> Scope:
-        """Return the filters as a :class:`Scope`."""
-        return Scope(
-            schemas=tuple(self.schema or ()),
-            exclude_schemas=tuple(self.exclude_schema or ()),
-            tables=tuple(self.table or ()),
-            exclude_tables=tuple(self.exclude_table or ()),
-            kinds=frozenset(self.kind or ()),
-            strict=self.strict,
-            min_confidence=Tier(self.min_confidence.value),
-        )
-
-
-def _with_shared(command: Callable[..., int]) -> Callable[..., int]:
-    """Give *command* the parameters of :class:`Shared`, passed as one ``Shared``.
-
-    Typer reads a command's parameters from its signature; this one lists the
-    fields of :class:`Shared` first, then *command*'s own keyword parameters.
-    """
-    shared = list(inspect.signature(Shared, eval_str=True).parameters.values())
-    names = [p.name for p in shared]
-    own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
-
-    @functools.wraps(command)
-    def run(**options: Any) -> int:
-        values = {name: options.pop(name) for name in names}
-        return command(Shared(**values), **options)
-
-    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [*shared, *own], return_annotation=int
-    )
-    return run
-
-
 @app.command()
-@_with_shared
+@with_shared
 def scan(shared: Shared) -> int:
     """Scan a database and list drifted names; exit 1 if there are any."""
 
@@ -222,7 +99,7 @@ def scan(shared: Shared) -> int:
 
 
 @app.command()
-@_with_shared
+@with_shared
 def fix(
     shared: Shared,
     *,
@@ -258,13 +135,15 @@ def fix(
                 _write_report(shared, found, lock_ms=lock_ms)
                 left = failing(found.drift.findings, found.scope)
                 return EXIT_DRIFT if found.plan.steps or left else EXIT_CLEAN
-            result = apply_plan(
-                found.conn,
-                found.plan,
-                scope=found.scope,
-                lock_timeout_ms=lock_ms,
-                statement_timeout_ms=found.timeout_ms,
-            )
+            result = ApplyResult((), (), found.drift, 0.0)  # nothing to do
+            if found.plan.steps:
+                result = apply_plan(
+                    found.conn,
+                    found.plan,
+                    scope=found.scope,
+                    lock_timeout_ms=lock_ms,
+                    statement_timeout_ms=found.timeout_ms,
+                )
         left = failing(
             result.drift.findings, found.scope, index_columns=not keep_index_columns
         )
@@ -396,9 +275,7 @@ def _duration_ms(text: str, option: str) -> int:
     """Return a duration option in milliseconds (a bare number: seconds)."""
     match = _DURATION.fullmatch(text)
     if match is None:
-        raise SeqcheckError(
-            f"invalid {option} {text!r}", "use e.g. 60s, 500ms or 2min"
-        )
+        raise SeqcheckError(f"invalid {option} {text!r}", "use e.g. 60s, 500ms or 2min")
     unit = (match[2] or "s").lower()
     return round(float(match[1]) * _UNIT_MS[unit])
 
