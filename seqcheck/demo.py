@@ -48,9 +48,9 @@ VALUES ('classic', 58, 1), ('duo', 83, 1), ('mini', 15, 1);
 """
 
 ALEMBIC = """\
-    def upgrade() -> None:
-        op.rename_table("marathon", "snickers")
-        op.alter_column("snickers", "weight_g", new_column_name="grams")
+def upgrade() -> None:
+    op.rename_table("marathon", "snickers")
+    op.alter_column("snickers", "weight_g", new_column_name="grams")
 """
 
 MIGRATION = """\
@@ -90,7 +90,7 @@ def _tell(conn: psycopg.Connection[Any], say: Callable[[str], None]) -> None:
         " index on (owner_id, weight_g); 3 rows.\n\n"
     )
     say("2. A hand-written Alembic migration renames the table and a column:\n\n")
-    say(ALEMBIC + "\n   which runs\n\n" + _indent(MIGRATION) + "\n")
+    say(_indent(ALEMBIC) + "\n   which runs\n\n" + _indent(MIGRATION) + "\n")
     conn.execute(MIGRATION)
     rows, position = _count(conn), _last_value(conn)
     before = scan_connection(conn)
