@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from seqcheck.rules import Subject
 
-__all__ = ["Verdict", "judge", "middles", "today_middle"]
+__all__ = ["Verdict", "column_choices", "judge", "middles", "today_middle"]
 
 _MAX_COMBINATIONS = 64
 _MAX_ORDER_ITEMS = 6
@@ -74,16 +74,16 @@ def today_middle(subject: Subject, enc: Encoding) -> str | None:
     return _finish(subject, names, enc)[0]
 
 
-def middles(
-    subject: Subject, olds: dict[int, set[str]], enc: Encoding
-) -> list[tuple[str | None, tuple[str, ...]]]:
-    """Return candidate middles with the old column names each one uses.
+def column_choices(
+    subject: Subject, olds: dict[int, set[str]]
+) -> list[tuple[list[str], tuple[str, ...]]]:
+    """Return the item names to try, with the old column names each choice uses.
 
-    The first entries use today's names; later ones use old names that the
+    The first choice is today's names; later ones use old names that the
     catalog proves (*olds*: attnum → old names) or that the object stores.
     """
     if subject.parts is None:
-        return [(None, ())]
+        return [([], ())]
     choices: list[list[tuple[str, str]]] = []
     for part in subject.parts:
         now = part.name
@@ -95,11 +95,23 @@ def middles(
             old.add(part.stored)
         old.discard(now)
         choices.append([(now, "")] + [(name, name) for name in sorted(old)])
-    out: list[tuple[str | None, tuple[str, ...]]] = []
-    for combo in itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS):
-        stale = tuple(s for _, s in combo if s)
-        out.extend((m, stale) for m in _finish(subject, [n for n, _ in combo], enc))
-    return out
+    return [
+        ([n for n, _ in combo], tuple(s for _, s in combo if s))
+        for combo in itertools.islice(itertools.product(*choices), _MAX_COMBINATIONS)
+    ]
+
+
+def middles(
+    subject: Subject, olds: dict[int, set[str]], enc: Encoding
+) -> list[tuple[str | None, tuple[str, ...]]]:
+    """Return candidate middles with the old column names each one uses."""
+    if subject.parts is None:
+        return [(None, ())]
+    return [
+        (middle, stale)
+        for names, stale in column_choices(subject, olds)
+        for middle in _finish(subject, names, enc)
+    ]
 
 
 def _old_owner(
