@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from seqcheck.render import json, sql, table
+from seqcheck.render import github, json, junit, sarif, sql, table
 from seqcheck.render.report import Report
 
 __all__ = ["FORMATS", "Report"]
@@ -18,4 +18,7 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "table": table.render,
     "json": json.render,
     "sql": sql.render,
+    "github": github.render,
+    "junit": junit.render,
+    "sarif": sarif.render,
 }

@@ -1,22 +1,30 @@
 """The one input every renderer takes: a scan's results and how to show them.
 
-Stage: render. Pure: imports records, drift and plan types only.
+Stage: render. Pure: imports records, drift, plan and rule types, and
+:mod:`seqcheck.statements` for the text of a fix.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Finding, Tier
+from seqcheck.rules import RULES
+from seqcheck.statements import as_text, statement
 
 if TYPE_CHECKING:
     from seqcheck.catalog import ServerInfo
     from seqcheck.drift import Drift
-    from seqcheck.plan import Plan
+    from seqcheck.plan import Plan, RenameStep
 
-__all__ = ["Report", "by_table"]
+__all__ = ["Report", "by_table", "fails", "fix_text", "rule_title", "visible"]
+
+# Control characters, line breaks, lone surrogates (names read as raw bytes)
+# and non-characters: never written raw by a format meant for logs or XML.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,3 +62,41 @@ def by_table(findings: tuple[Finding, ...]) -> list[tuple[str, str, list[Finding
     for finding in findings:
         groups.setdefault((finding.schema, finding.table), []).append(finding)
     return [(schema, table, found) for (schema, table), found in groups.items()]
+
+
+def fails(report: Report, finding: Finding) -> bool:
+    """Tell whether *finding* makes the scan fail (an error, not a notice).
+
+    Certain and likely findings do; custom ones under ``--strict`` only;
+    ``index-column`` findings never (DESIGN.md, "CLI contract").
+    """
+    if finding.tier is Tier.INDEX_COLUMN:
+        return False
+    return finding.tier is not Tier.CUSTOM or report.strict
+
+
+def fix_text(steps: tuple[RenameStep, ...]) -> str:
+    """Return the statements of *steps* on one line, each ending in ``;``."""
+    return " ".join(as_text(statement(step)) + ";" for step in steps)
+
+
+def rule_title(code: str) -> tuple[str, str]:
+    """Return a rule's kebab name and one-line summary from its docstring.
+
+    The docstring's first line reads ``SC101 sequence-name: an owned sequence…``.
+    """
+    for rule in RULES:
+        if rule.code == code:
+            first = rule.doc.strip().partition("\n")[0]
+            head, _, summary = first.partition(": ")
+            return head.partition(" ")[2], summary.strip()
+    raise KeyError(code)
+
+
+def visible(text: str) -> str:
+    """Return *text* on one line: invisible characters as ``\\n``, ``\\x1b``…
+
+    Backslashes are left alone (unlike the table format's ``shown``), so a
+    message that quotes names with ``repr`` is not escaped twice.
+    """
+    return _INVISIBLE.sub(lambda m: repr(m[0])[1:-1], text)

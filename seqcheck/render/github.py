@@ -1,0 +1,136 @@
+"""The ``github`` format: workflow-command annotations, and a step summary.
+
+Stage: render. Pure. One annotation per finding, without a file location
+(findings have none): ``::error`` for a finding that fails the scan,
+``::notice`` for the rest (``index-column``). Data and properties are escaped
+exactly as ``actions/toolkit: packages/core/src/command.ts`` does, so a name
+holding ``%``, ``,``, ``:`` or a newline cannot end a command or forge
+another. Control characters in names are first shown as ``\\n`` or ``\\x1b``,
+so no name reaches the log as an escape code or a line break.
+
+:func:`summary` returns the markdown table that ``cli.py`` appends to the
+file named by ``$GITHUB_STEP_SUMMARY``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from seqcheck.findings import Tier
+from seqcheck.render.report import fails, fix_text, rule_title, visible
+from seqcheck.render.table import shown
+
+if TYPE_CHECKING:
+    from seqcheck.findings import Finding
+    from seqcheck.plan import RenameStep
+    from seqcheck.render.report import Report
+
+__all__ = ["MAX_SUMMARY_ROWS", "escape_data", "escape_property", "render", "summary"]
+
+#: Rows in the step summary table; the rest are counted (GitHub caps a summary
+#: at 1 MiB, and the JSON report has every finding).
+MAX_SUMMARY_ROWS = 500
+
+_DATA = str.maketrans({"%": "%25", "\r": "%0D", "\n": "%0A"})
+_PROPERTY = str.maketrans(
+    {"%": "%25", "\r": "%0D", "\n": "%0A", ":": "%3A", ",": "%2C"}
+)
+# Every ASCII punctuation character can be backslash-escaped in CommonMark.
+_MARKDOWN = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def escape_data(text: str) -> str:
+    """Escape a workflow command's message as command.ts's ``escapeData``."""
+    return text.translate(_DATA)
+
+
+def escape_property(text: str) -> str:
+    """Escape a workflow command's property as command.ts's ``escapeProperty``."""
+    return text.translate(_PROPERTY)
+
+
+def command(name: str, properties: dict[str, str], message: str) -> str:
+    """Return ``::name key=value,…::message`` as command.ts's ``Command`` does.
+
+    Empty properties are left out, as there.
+    """
+    text = "::" + name
+    shown_properties = [f"{k}={escape_property(v)}" for k, v in properties.items() if v]
+    if shown_properties:
+        text += " " + ",".join(shown_properties)
+    return text + "::" + escape_data(message)
+
+
+def render(report: Report) -> str:
+    """Return one annotation per finding, then a plain summary line."""
+    steps = report.plan.by_finding()
+    lines = [_annotation(report, f, steps.get(f, ())) for f in report.drift.findings]
+    lines.append(_headline(report))
+    return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> str:
+    """Return the markdown step summary: a headline and a table of findings."""
+    drift = report.drift
+    database = f"{report.server.database} (PostgreSQL {report.server_version})"
+    lines = [
+        f"### seqcheck: {_markdown(shown(database))}",
+        "",
+        _markdown(_headline(report)),
+    ]
+    if not drift.findings:
+        return "\n".join(lines) + "\n"
+    lines += [
+        "",
+        "| tier | table | kind | name | expected | reason | rule |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for finding in drift.findings[:MAX_SUMMARY_ROWS]:
+        code, (name, _) = finding.code, rule_title(finding.code)
+        cells = (
+            finding.tier.value,
+            f"{finding.schema}.{finding.table}",
+            finding.kind.value,
+            finding.name,
+            finding.expected,
+            finding.reason.value,
+            f"{code} {name}",
+        )
+        lines.append("| " + " | ".join(_markdown(shown(c)) for c in cells) + " |")
+    left = len(drift.findings) - MAX_SUMMARY_ROWS
+    if left > 0:
+        lines += ["", f"… and {left} more (see the JSON report)."]
+    if report.plan.steps:
+        lines += ["", "Rename script: `seqcheck scan --format sql`"]
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(report: Report, finding: Finding, steps: tuple[RenameStep, ...]) -> str:
+    name, _ = rule_title(finding.code)
+    where = visible(f"{finding.schema}.{finding.table}")
+    message = f"{where}: {visible(finding.message)}"
+    if steps:
+        message += f"\nfix: {visible(fix_text(steps))}\nlock: {steps[-1].lock}"
+    level = "error" if fails(report, finding) else "notice"
+    title = f"{finding.code} {name} ({finding.tier.value}) on {where}"
+    return command(level, {"title": title}, message)
+
+
+def _headline(report: Report) -> str:
+    drift = report.drift
+    tables = f"{drift.tables_checked} table{'' if drift.tables_checked == 1 else 's'}"
+    if not drift.findings:
+        return f"No drift in {tables}."
+    counts = report.counts()
+    parts = [f"{counts[tier]} {tier.value}" for tier in Tier if counts[tier]]
+    found = len(drift.findings)
+    return (
+        f"{found} finding{'' if found == 1 else 's'}"
+        f" ({', '.join(parts)}) in {tables} checked."
+    )
+
+
+def _markdown(text: str) -> str:
+    """Return *text* as literal markdown: punctuation escaped, pipes too."""
+    return _MARKDOWN.sub(r"\\\1", text)

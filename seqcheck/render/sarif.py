@@ -1,0 +1,173 @@
+"""The ``sarif`` format: SARIF 2.1.0 for code-scanning uploads.
+
+Stage: render. Pure. Written field by field, never dumped from internal types.
+``tool.driver.rules`` lists every rule of :data:`seqcheck.rules.RULES`: its
+code as ``id``, its kebab name, and its docstring as the descriptions and
+help (ruff's ``message/sarif.rs`` does the same). A result has a logical
+location ``schema.table.object`` and no physical one: drift lives in the
+database, not in a file. ``partialFingerprints`` hold a hash of the baseline
+identity ``(schema, table, kind, name)``, so an alert survives unrelated
+schema changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import TYPE_CHECKING
+
+from seqcheck.baseline import finding_key
+from seqcheck.findings import Kind
+from seqcheck.render.report import fails, fix_text, rule_title, visible
+from seqcheck.rules import RULES
+
+if TYPE_CHECKING:
+    from seqcheck.findings import Finding
+    from seqcheck.plan import RenameStep
+    from seqcheck.render.report import Report
+    from seqcheck.rules import Rule
+
+__all__ = ["SCHEMA", "VERSION", "render"]
+
+VERSION = "2.1.0"
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+    "sarif-schema-2.1.0.json"
+)
+#: The fingerprint's name; bump its version if the identity ever changes.
+FINGERPRINT = "seqcheckFinding/v1"
+
+_Json = str | int | bool | None | list["_Json"] | dict[str, "_Json"]
+_SECTION = re.compile(r"^\*([^*]+)\*:\s*", re.M)
+_LITERAL = re.compile(r"``(.+?)``", re.S)
+
+
+def render(report: Report) -> str:
+    """Return *report* as a SARIF 2.1.0 log, one trailing newline."""
+    return json.dumps(document(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def document(report: Report) -> dict[str, _Json]:
+    """Return the SARIF log as plain JSON values."""
+    index = {rule.code: n for n, rule in enumerate(RULES)}
+    steps = report.plan.by_finding()
+    results: list[_Json] = [
+        _result(report, f, index[f.code], steps.get(f, ()))
+        for f in report.drift.findings
+    ]
+    return {
+        "$schema": SCHEMA,
+        "version": VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "seqcheck",
+                        "version": report.tool_version,
+                        "semanticVersion": report.tool_version,
+                        "rules": [_rule(rule) for rule in RULES],
+                    }
+                },
+                "results": results,
+                "properties": {
+                    "database": report.server.database,
+                    "serverVersion": report.server_version,
+                    "tablesChecked": report.drift.tables_checked,
+                    "strict": report.strict,
+                },
+            }
+        ],
+    }
+
+
+def _rule(rule: Rule) -> dict[str, _Json]:
+    """Return a reportingDescriptor built from the rule's docstring."""
+    name, summary = rule_title(rule.code)
+    sections = _sections(rule.doc)
+    text = "\n\n".join(f"{title}: {body}" for title, body in sections.items())
+    markdown = "\n\n".join(
+        f"**{title}**: {_markdown(body)}" for title, body in sections.items()
+    )
+    return {
+        "id": rule.code,
+        "name": name,
+        "shortDescription": {"text": _sentence(summary)},
+        "fullDescription": {"text": _sentence(sections.get("What it finds", summary))},
+        "help": {"text": _plain(text), "markdown": markdown},
+        "defaultConfiguration": {
+            "level": "note" if rule.kind is Kind.INDEX_COLUMN else "error"
+        },
+        "properties": {"kind": rule.kind.value, "tags": ["naming", "postgresql"]},
+    }
+
+
+def _sections(doc: str) -> dict[str, str]:
+    """Return ``{title: paragraph}`` for each ``*Title*:`` section, unwrapped."""
+    body = doc.strip().partition("\n")[2]
+    parts = _SECTION.split(body)
+    # parts: [before, title1, text1, title2, text2, …]
+    return {
+        title.strip(): " ".join(text.split())
+        for title, text in zip(parts[1::2], parts[2::2], strict=True)
+    }
+
+
+def _markdown(text: str) -> str:
+    """Return docstring text with reST literals as markdown code spans."""
+    return _LITERAL.sub(r"`\1`", text)
+
+
+def _sentence(text: str) -> str:
+    """Return docstring text as a sentence: capitalised, without reST markers."""
+    text = _plain(text)
+    return text[:1].upper() + text[1:]
+
+
+def _plain(text: str) -> str:
+    """Return docstring text without reST literal markers."""
+    return _LITERAL.sub(r"\1", text)
+
+
+def _result(
+    report: Report, finding: Finding, rule_index: int, steps: tuple[RenameStep, ...]
+) -> dict[str, _Json]:
+    identity = "\x00".join(finding_key(finding))
+    digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
+    statement = fix_text(steps) if steps else None
+    message = f"{finding.schema}.{finding.table}: {finding.message}"
+    if statement:
+        message += f". Fix: {statement} ({steps[-1].lock})"
+    message = visible(message)
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": "error" if fails(report, finding) else "note",
+        "message": {"text": message},
+        "locations": [
+            {
+                "logicalLocations": [
+                    {
+                        "name": finding.name,
+                        "fullyQualifiedName": (
+                            f"{finding.schema}.{finding.table}.{finding.name}"
+                        ),
+                        "kind": "resource",
+                    }
+                ]
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT: digest},
+        "properties": {
+            "schema": finding.schema,
+            "table": finding.table,
+            "kind": finding.kind.value,
+            "tier": finding.tier.value,
+            "reason": finding.reason.value,
+            "name": finding.name,
+            "expected": finding.expected,
+            "stale": finding.stale,
+            "statement": statement,
+            "lock": steps[-1].lock if steps else None,
+        },
+    }
