@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from seqcheck.catalog import read_catalog, read_server_info
@@ -19,6 +19,8 @@ from seqcheck.findings import Tier
 from seqcheck.plan import make_plan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import psycopg
 
     from seqcheck.catalog import Catalog, ServerInfo
@@ -33,13 +35,18 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Scanned:
-    """One scan of a database: what was read, judged and planned."""
+    """One scan of a database: what was read, judged and planned.
+
+    :param dropped: findings left out of :attr:`drift` and the plan by the
+        *drop* predicate of :func:`scan_connection` (ignore entries, baseline).
+    """
 
     server: ServerInfo
     catalog: Catalog
     scope: Scope
     drift: Drift
     plan: Plan
+    dropped: tuple[Finding, ...] = ()
 
 
 def scan_connection(
@@ -48,10 +55,13 @@ def scan_connection(
     *,
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
     keep_index_columns: bool = False,
+    drop: Callable[[Finding], bool] | None = None,
 ) -> Scanned:
     """Read the catalog in one snapshot, find drift in *scope* and plan the fix.
 
     :param keep_index_columns: plan no renames of stale index column names.
+    :param drop: findings to leave out of the result and the plan (the
+        config's ignore entries, a baseline's known findings).
     :raises SeqcheckError: the catalog cannot be read (see :func:`snapshot`).
     """
     scope = scope or Scope()
@@ -63,12 +73,18 @@ def scan_connection(
     started = time.perf_counter()
     drift = find_drift(catalog, scope)
     log.debug("drift judged in %.2f s", time.perf_counter() - started)
+    dropped: tuple[Finding, ...] = ()
+    if drop is not None:
+        dropped = tuple(f for f in drift.findings if drop(f))
+        if dropped:
+            kept = tuple(f for f in drift.findings if not drop(f))
+            drift = replace(drift, findings=kept)
     started = time.perf_counter()
     plan = make_plan(
         drift, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
     )
     log.debug("plan made in %.2f s", time.perf_counter() - started)
-    return Scanned(server, catalog, scope, drift, plan)
+    return Scanned(server, catalog, scope, drift, plan, dropped)
 
 
 def failing(
