@@ -136,6 +136,7 @@ class Constraint(NamedTuple):
     inherit_count: int
     parent_oid: int
     references_oid: int
+    ref_column_names: tuple[str, ...] = ()
 
 
 class Statistic(NamedTuple):

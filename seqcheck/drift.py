@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from seqcheck.conventions import Template
+from seqcheck.conventions.judge import expected_name, guarded, judge_template
 from seqcheck.evidence import Verdict, judge, today_middle
 from seqcheck.findings import Finding, Kind, Reason, Tier
 from seqcheck.naming import Encoding, build, encoding_for
@@ -38,6 +40,7 @@ class Scope:
     kinds: frozenset[Kind] = frozenset()
     strict: bool = False
     min_confidence: Tier = Tier.LIKELY
+    convention: Template | None = None
 
     @property
     def tiers(self) -> frozenset[Tier]:
@@ -101,7 +104,10 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         for s in rule.subjects(catalog, tables)
         if s.schema_oid in schemas
     ]
-    verdicts = _weigh(catalog, subjects, olds, enc)
+    convention = scope.convention
+    if convention is not None:
+        subjects = [_under(convention, s) for s in subjects]
+    verdicts = _weigh(catalog, subjects, olds, enc, convention)
     reported = scope.tiers
     subjects = [s for s in subjects if scope.kind_in(s.kind)]
     chosen = [
@@ -114,7 +120,10 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     namer = Namer(catalog, enc, chosen)
     findings: list[Finding] = []
     for subject in sorted(chosen, key=lambda s: s.oid):
-        expected = namer.choose(subject, today_middle(subject, enc))
+        if convention is not None and convention.covers(subject.kind):
+            expected = expected_name(convention, subject, verdicts[subject.oid])
+        else:
+            expected = namer.choose(subject, today_middle(subject, enc))
         findings.append(_finding(subject, verdicts[subject.oid], expected, schemas))
     digits = [s for s in subjects if s.oid in verdicts and verdicts[s.oid].clean_digits]
     for subject in sorted(digits, key=lambda s: s.oid):
@@ -142,11 +151,20 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     )
 
 
+def _under(convention: Template, subject: Subject) -> Subject:
+    """Return *subject* with the witness rules of *convention* where it names it."""
+    if not convention.covers(subject.kind):
+        return subject
+    needs = guarded(convention, subject)
+    return subject._replace(guarded=needs, witness=not needs)
+
+
 def _weigh(
     catalog: Catalog,
     subjects: list[Subject],
     olds: dict[int, dict[int, set[str]]],
     enc: Encoding,
+    convention: Template | None = None,
 ) -> dict[int, Verdict]:
     """Judge every subject, then apply the witness and copy guards (DESIGN.md)."""
     copies: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -156,18 +174,26 @@ def _weigh(
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}
-    for guarded in (False, True):
+    for second_pass in (False, True):
         for subject in subjects:
-            if subject.guarded != guarded:
+            if subject.guarded != second_pass:
                 continue
             table_oid = subject.table.oid if subject.table else 0
-            verdict = judge(subject, olds.get(table_oid, {}), enc, witnesses[table_oid])
+            seen = witnesses[table_oid]
+            templated = convention is not None and convention.covers(subject.kind)
+            if templated:
+                assert convention is not None
+                verdict = judge_template(
+                    convention, subject, olds.get(table_oid, {}), seen
+                )
+            else:
+                verdict = judge(subject, olds.get(table_oid, {}), enc, seen)
             if verdict is None:
                 continue
             if verdict.owner and subject.kind in (Kind.CHECK, Kind.NOT_NULL):
-                verdict = _copy_guard(subject, verdict, copies, enc)
+                verdict = _copy_guard(subject, verdict, copies, enc, templated)
             if verdict.owner and subject.guarded:
-                verdict = _witness_guard(subject, verdict, witnesses[table_oid], enc)
+                verdict = _witness_guard(subject, verdict, seen, enc, templated)
             if verdict.owner and subject.witness and verdict.tier is Tier.CERTAIN:
                 witnesses[table_oid].append((verdict.owner, verdict.truncated))
             verdicts[subject.oid] = verdict
@@ -179,20 +205,26 @@ def _copy_guard(
     verdict: Verdict,
     copies: dict[tuple[int, str], set[str]],
     enc: Encoding,
+    templated: bool = False,
 ) -> Verdict:
     """A check or NOT NULL that a table of the old name has too was copied (guard 2)."""
     label = subject.label + verdict.digits
     for table in copies.get((subject.schema_oid, subject.name), ()):
-        if (
-            table != subject.owner
-            and build(table, verdict.middle, label, enc) == subject.name
+        if table != subject.owner and (
+            table == verdict.owner
+            if templated
+            else build(table, verdict.middle, label, enc) == subject.name
         ):
             return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)
     return verdict
 
 
 def _witness_guard(
-    subject: Subject, verdict: Verdict, witnesses: list[tuple[str, bool]], enc: Encoding
+    subject: Subject,
+    verdict: Verdict,
+    witnesses: list[tuple[str, bool]],
+    enc: Encoding,
+    templated: bool = False,
 ) -> Verdict:
     """A guarded name counts only when an unguarded one proves the same old owner.
 
@@ -201,7 +233,10 @@ def _witness_guard(
     """
     label = subject.label + verdict.digits
     for owner, cut in witnesses:
-        if build(owner, verdict.middle, label, enc) == subject.name or (
+        if templated:
+            if owner == verdict.owner:
+                return verdict._replace(owner="")
+        elif build(owner, verdict.middle, label, enc) == subject.name or (
             cut and verdict.owner.startswith(owner)
         ):
             return verdict._replace(owner="")

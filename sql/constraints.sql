@@ -21,7 +21,13 @@ SELECT con.oid::int8 AS oid,
        con.conislocal AS is_local,
        con.coninhcount::int4 AS inherit_count,
        con.conparentid::int8 AS parent_oid,
-       con.confrelid::int8 AS references_oid
+       con.confrelid::int8 AS references_oid,
+       CASE WHEN con.contype = 'f'
+            THEN (SELECT array_agg(a.attname::text ORDER BY k.pos)
+                  FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, pos)
+                  JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid = con.confrelid AND a.attnum = k.attnum)
+            ELSE '{}'::text[] END AS ref_column_names
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid

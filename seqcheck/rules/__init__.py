@@ -59,6 +59,9 @@ class Subject(NamedTuple):
     any_order: bool = False
     guarded: bool = False
     witness: bool = True
+    referred: str = ""
+    referred_columns: tuple[str, ...] = ()
+    key_columns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

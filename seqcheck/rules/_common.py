@@ -67,6 +67,7 @@ def index_subjects(
             owner=table.name,
             table=table,
             parts=None if label == "pkey" else parts,
+            key_columns=tuple(p.name for p in parts[: index.key_count]),
             dedup=True,
             guarded=plain,
             witness=not plain,

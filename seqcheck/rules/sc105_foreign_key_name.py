@@ -33,6 +33,7 @@ LABEL = "fkey"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every top-level foreign key."""
+    names = {t.oid: t.name for t in catalog.tables}
     for con, table in constraint_subjects(catalog, tables, "f"):
         yield Subject(
             CODE,
@@ -44,4 +45,6 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
             table.name,
             table,
             tuple(map(Part, con.attnums, con.column_names)),
+            referred=names.get(con.references_oid, ""),
+            referred_columns=con.ref_column_names or (),
         )
