@@ -161,3 +161,22 @@ def test_bad_templates_are_errors() -> None:
         sqlalchemy({"ix": "ix_%(colum_0_name)s"})
     with pytest.raises(SeqcheckError, match="unknown key"):
         sqlalchemy({"idx": "ix_%(column_0_name)s"})
+
+
+def test_rails_foreign_keys_follow_a_renamed_table(db: TestDB) -> None:
+    run_sql(
+        db.dsn,
+        """
+        create table orgs (id bigserial primary key);
+        create table people (id bigserial primary key, org_id bigint);
+        create index index_people_on_org_id on people (org_id);
+        alter table people add constraint fk_rails_1d02976dd6
+            foreign key (org_id) references orgs;
+        alter table people rename to users;
+        """,
+    )
+    found = _findings(db.dsn, Scope(convention=RAILS))
+    assert found["fk_rails_1d02976dd6"] == RAILS.render(
+        Kind.FKEY, Names("users", ("org_id",))
+    )
+    assert found["index_people_on_org_id"] == "index_users_on_org_id"

@@ -21,9 +21,10 @@ import psycopg
 import pytest
 
 from seqcheck.catalog import read_catalog
-from seqcheck.drift import find_drift
+from seqcheck.conventions import RAILS
+from seqcheck.drift import Scope, find_drift
 from seqcheck.embedded import Server
-from seqcheck.findings import Finding, Tier
+from seqcheck.findings import Finding, Kind, Tier
 from tests.corpus import (
     CORPUS,
     SCHEMAS,
@@ -181,3 +182,20 @@ def test_corpus_scan_matches_expected(
     difference = _diff(title, expected, reported)
     if difference:
         pytest.fail(difference, pytrace=False)
+
+
+def test_danbooru_is_clean_under_the_rails_convention(
+    corpus: Path, pg_server: Server, corpus_loads: CorpusLoads
+) -> None:
+    """Danbooru is a Rails app: its 93 ``fk_rails_<hash>`` names are Rails' own."""
+    [spec] = [s for s in SCHEMAS if s.key == "danbooru"]
+    loaded = corpus_loads.get(pg_server, spec)
+    with psycopg.connect(loaded.dsn) as conn:
+        catalog = read_catalog(conn)
+    rails = find_drift(catalog, Scope(convention=RAILS, strict=True))
+    fkeys = [c for c in catalog.constraints if c.contype == "f"]
+    assert len(fkeys) >= 90
+    assert all(c.name.startswith("fk_rails_") for c in fkeys)
+    reported = [f for f in rails.findings if f.kind is Kind.FKEY]
+    assert reported == []
+    assert [f for f in rails.findings if f.tier in (Tier.CERTAIN, Tier.LIKELY)] == []

@@ -30,7 +30,7 @@ _KEYS = {
     "fk": Kind.FKEY,
     "pk": Kind.PKEY,
 }
-_SIMPLE = {"table_name", "referred_table_name", "constraint_name", "columns_and"}
+_SIMPLE = {"table_name", "referred_table_name", "constraint_name"}
 # SQLAlchemy cuts names longer than the dialect's limit (63 for PostgreSQL) to
 # ``name[:55] + "_" + md5(name)[-4:]``, counting characters, not bytes.
 _SA_LIMIT = 63
@@ -59,6 +59,10 @@ def _token(token: str, names: Names, table: str, referred: str) -> str:
         return names.constraint_name
     if token == "columns_and":
         return "_and_".join(names.columns)
+    if token == "rails_fk_hash":  # ForeignKeyDefinition#default_name in Rails
+        column = names.columns[0] if names.columns else ""
+        digest = hashlib.sha256(f"{table}_{column}_fk".encode())
+        return digest.hexdigest()[:10]
     match = _COLUMN.match(token)
     assert match is not None  # checked when the template was made
     columns = names.referred_columns if match["ref"] else names.columns
@@ -187,9 +191,15 @@ def sqlalchemy(
     return Template("sqlalchemy", templates)
 
 
-#: Rails' default index names (``add_index``): ``index_<table>_on_<a>_and_<b>``.
+#: Rails' default names: ``index_<table>_on_<a>_and_<b>`` (``add_index``) and
+#: ``fk_rails_<sha256("<table>_<column>_fk")[:10]>`` (``add_foreign_key``).
 RAILS = Template(
-    "rails", {Kind.INDEX: "index_%(table_name)s_on_%(columns_and)s"}, False
+    "rails",
+    {
+        Kind.INDEX: "index_%(table_name)s_on_%(columns_and)s",
+        Kind.FKEY: "fk_rails_%(rails_fk_hash)s",
+    },
+    truncate=False,
 )
 
 
