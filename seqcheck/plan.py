@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from seqcheck.findings import Finding, Kind, Tier
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
+from seqcheck.targets import spaces
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection
@@ -83,20 +84,6 @@ _LOCKS: dict[Kind, str] = {
     Kind.STATISTICS: "AccessExclusiveLock on the statistics object",
     Kind.DOMAIN: "no relation lock",
     Kind.INDEX_COLUMN: "AccessExclusiveLock on the index and its partition indexes",
-}
-
-# The namespaces a name of each kind occupies (NAMING.md §3.2, §5.1).
-_SPACES: dict[Kind, tuple[str, ...]] = {
-    Kind.SEQUENCE: ("relation", "type"),
-    Kind.INDEX: ("relation",),
-    Kind.PKEY: ("relation", "constraint"),
-    Kind.UNIQUE: ("relation", "constraint"),
-    Kind.EXCLUSION: ("relation", "constraint"),
-    Kind.FKEY: ("constraint",),
-    Kind.CHECK: ("constraint",),
-    Kind.NOT_NULL: ("constraint",),
-    Kind.DOMAIN: ("constraint",),
-    Kind.STATISTICS: ("statistics",),
 }
 
 _Slot = tuple[str, str, str]  # (schema, namespace, name)
@@ -190,7 +177,7 @@ def make_plan(
                 )
         elif finding.tier in include and finding.name != finding.expected:
             objects.append(
-                _Item(finding, finding.name, finding.expected, _SPACES[finding.kind])
+                _Item(finding, finding.name, finding.expected, spaces(finding.kind))
             )
     objects, blocked = _unblocked(objects, taken)
     columns, blocked_columns = _unblocked(columns, taken)

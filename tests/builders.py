@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from seqcheck.catalog import Catalog, Index, Schema, ServerInfo, TakenName
 from seqcheck.drift import Drift
 from seqcheck.findings import Finding, Kind, Reason, Tier
+from seqcheck.targets import spaces
 
 __all__ = ["SERVER", "catalog_for", "drift_of", "finding", "index_column"]
 
@@ -28,18 +29,6 @@ _CODES = {
     Kind.STATISTICS: "SC109",
     Kind.DOMAIN: "SC110",
     Kind.INDEX_COLUMN: "SC111",
-}
-_SPACES = {
-    Kind.SEQUENCE: ("relation",),
-    Kind.INDEX: ("relation",),
-    Kind.PKEY: ("relation", "constraint"),
-    Kind.UNIQUE: ("relation", "constraint"),
-    Kind.EXCLUSION: ("relation", "constraint"),
-    Kind.FKEY: ("constraint",),
-    Kind.CHECK: ("constraint",),
-    Kind.NOT_NULL: ("constraint",),
-    Kind.DOMAIN: ("constraint",),
-    Kind.STATISTICS: ("statistics",),
 }
 _oids = itertools.count(100_000)
 
@@ -122,7 +111,7 @@ def catalog_for(
         (f.schema, space, f.name)
         for f in found
         if f.kind is not Kind.INDEX_COLUMN
-        for space in _SPACES[f.kind]
+        for space in spaces(f.kind)
     ]
     for schema, space, name in [*in_use, *taken]:
         grouped.setdefault((oids[schema], space), []).append(name)
