@@ -88,9 +88,10 @@ class Progress:
 
 def _columns(stream: TextIO | None) -> int:
     try:
-        return os.get_terminal_size(stream.fileno()).columns if stream else 80
+        columns = os.get_terminal_size(stream.fileno()).columns if stream else 80
     except (OSError, ValueError, AttributeError):
         return 80
+    return columns or 80  # a terminal of unknown size says 0
 
 
 def _tty(stream: TextIO) -> bool:

@@ -39,9 +39,15 @@ _BLOCK = re.compile(r"/\*|\*/")
 _STRING = re.compile(r"(?:[^']|'')*'")
 _ESTRING = re.compile(r"(?:[^'\\]|''|\\.)*'", re.S)
 _IDENT_END = re.compile(r'(?:[^"]|"")*"')
-_DOLLAR = re.compile(r"\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$")
+# Identifier characters as PostgreSQL's scanner has them: ASCII letters, "_"
+# and any non-ASCII character; then digits and "$" too. Written as negated
+# ASCII classes, which compile fast even case-insensitively.
+_START = r"[^\x00-@\[-^`{-\x7f]"
+_PART = r"[^\x00-#%-/:-@\[-^`{-\x7f]"
+_TAG_PART = r"[^\x00-/:-@\[-^`{-\x7f]"  # no "$" in a dollar-quote tag
+_DOLLAR = re.compile(rf"\$(?:{_START}{_TAG_PART}*)?\$")
 _META = re.compile(r"\\([A-Za-z_][A-Za-z0-9_]*|[^\sA-Za-z_])([^\n]*)")
-_WORD_CHAR = re.compile(r"[\w$\x80-\U0010ffff]")
+_WORD_CHAR = re.compile(_PART)
 _COPY_STDIN = re.compile(r"^\s*COPY\b[\s\S]*\bFROM\s+STDIN\b", re.I)
 _META_COPY_STDIN = re.compile(r"^\s*\S[\s\S]*\bfrom\s+stdin\b", re.I)
 _ROUTINE = re.compile(
@@ -51,7 +57,7 @@ _NOT_NEWLINE = re.compile(r"[^\n]")
 _END_OF_DATA = re.compile(r"^\\\.[ \t\r]*$", re.M)
 _BLOCK_WORD = re.compile(r"\b(BEGIN|CASE|END)\b", re.I)
 
-_NAME = r'"(?:[^"]|"")+"|[A-Za-z_\x80-\U0010ffff][\w$\x80-\U0010ffff]*'
+_NAME = rf'"(?:[^"]|"")+"|{_START}{_PART}*'
 _ROLE_LIST = rf"(?:GROUP\s+)?(?:{_NAME})(?:\s*,\s*(?:GROUP\s+)?(?:{_NAME}))*"
 _ROLE_PATTERNS = tuple(
     re.compile(pattern, re.I)

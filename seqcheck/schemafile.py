@@ -115,7 +115,7 @@ def read_schema_files(files: Sequence[Path]) -> SchemaFiles:
         raise SeqcheckError("no schema file given")
     paths = tuple(Path(os.path.normpath(Path.cwd() / path)) for path in files)
     found = SchemaFiles(tuple(files), paths, {})
-    scripts = _read_all(list(paths), found.cwd)
+    scripts = _read_all(found)
     found = SchemaFiles(tuple(files), paths, scripts)
     _refuse_other_databases(found)
     return found
@@ -181,9 +181,10 @@ class _Job:
         return self.files.shown(self.original(path))
 
 
-def _read_all(tops: list[Path], cwd: Path) -> dict[Path, Script]:
+def _read_all(files: SchemaFiles) -> dict[Path, Script]:
     """Read the files and, transitively, the files they include."""
     scripts: dict[Path, Script] = {}
+    tops, cwd = files.paths, files.cwd
     pending = list(tops)
     while pending and len(scripts) < _MAX_FILES:
         path = pending.pop(0)
@@ -194,7 +195,7 @@ def _read_all(tops: list[Path], cwd: Path) -> dict[Path, Script]:
         except OSError as exc:
             if path in tops:
                 raise SeqcheckError(
-                    f"cannot read {path}: {exc.strerror or exc}"
+                    f"cannot read {files.shown(path)}: {exc.strerror or exc}"
                 ) from None
             continue  # psql will say so, with the line that includes it
         script = read_script(path, data.decode("utf-8", "surrogateescape"))
