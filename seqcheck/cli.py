@@ -36,7 +36,11 @@ from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.progress import Progress
 from seqcheck.render import FORMATS, Report
 from seqcheck.render import fix as render_fix
-from seqcheck.schemafile import load_schema_files, read_schema_files
+from seqcheck.schemafile import (
+    SERVER_SETTINGS,
+    load_schema_files,
+    read_schema_files,
+)
 from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text
 
 if TYPE_CHECKING:
@@ -253,7 +257,9 @@ def _database(shared: Shared, progress: Progress) -> Iterator[str]:
     with ExitStack() as stack:
         started = time.perf_counter()
         with progress.step("starting PostgreSQL"):
-            server = stack.enter_context(start_server(shared.pg_bin))
+            server = stack.enter_context(
+                start_server(shared.pg_bin, settings=SERVER_SETTINGS)
+            )
         log.debug("server started in %.2f s", time.perf_counter() - started)
         started = time.perf_counter()
         names = ", ".join(path.name for path in shared.schema_file)

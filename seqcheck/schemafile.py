@@ -41,7 +41,13 @@ from seqcheck.psqlscript import (
     read_script,
 )
 
-__all__ = ["Loaded", "SchemaFiles", "load_schema_files", "read_schema_files"]
+__all__ = [
+    "SERVER_SETTINGS",
+    "Loaded",
+    "SchemaFiles",
+    "load_schema_files",
+    "read_schema_files",
+]
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +65,15 @@ _EXTENSION = re.compile(
     r'|could not open extension control file "(?:[^"]*/)?([^"/]+)\.control"'
 )
 _RESERVED_DB = frozenset({"postgres", "template0", "template1"})
+
+#: Settings for a server that loads schema files (pass them to
+#: :func:`~seqcheck.embedded.start_server`): a lock table big enough for tens of
+#: thousands of objects made in one transaction (``--single-transaction``),
+#: about 14 MB more shared memory.
+SERVER_SETTINGS: Mapping[str, str] = {
+    "max_connections": "20",
+    "max_locks_per_transaction": "1024",
+}
 
 
 @dataclass(frozen=True, slots=True)
