@@ -26,6 +26,9 @@ import typer
 
 from seqcheck import __version__
 from seqcheck.apply import ApplyResult, apply_plan
+from seqcheck.baseline import Baseline, read_baseline
+from seqcheck.baseline import write_baseline as save_baseline
+from seqcheck.config import Config, load_config
 from seqcheck.connect import connect, resolve_dsn
 from seqcheck.demo import run_demo
 from seqcheck.drift import Scope
@@ -36,6 +39,7 @@ from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.progress import Progress
 from seqcheck.render import FORMATS, Report
 from seqcheck.render import fix as render_fix
+from seqcheck.render import github as render_github
 from seqcheck.schemafile import (
     SERVER_SETTINGS,
     load_schema_files,
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
 
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
+    from seqcheck.findings import Finding
     from seqcheck.plan import Plan
 
 __all__ = ["app", "main"]
@@ -94,12 +99,43 @@ def _root(
 
 @app.command()
 @with_shared
-def scan(shared: Shared) -> int:
+def scan(
+    shared: Shared,
+    *,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="Report (and fail on) only findings not in this baseline file.",
+            show_default=False,
+        ),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--write-baseline",
+            help="Record today's findings in FILE as the baseline; exit 0.",
+            show_default=False,
+        ),
+    ] = None,
+) -> int:
     """Scan a database and list drifted names; exit 1 if there are any."""
 
     def body() -> int:
-        with _scanned(shared) as found:
+        if baseline is not None and write_baseline is not None:
+            raise SeqcheckError(
+                "--baseline and --write-baseline cannot be combined",
+                hint="refresh a baseline with --write-baseline FILE alone",
+            )
+        known = read_baseline(baseline) if baseline is not None else None
+        with _scanned(shared, baseline=known) as found:
+            if write_baseline is not None:
+                _save_baseline(shared, found, write_baseline)
             _write_report(shared, found)
+            if known is not None and not shared.quiet:
+                _baseline_notes(known, found)
+        if write_baseline is not None:
+            return EXIT_CLEAN  # every finding is in the baseline just written
         return EXIT_DRIFT if failing(found.drift.findings, found.scope) else EXIT_CLEAN
 
     return _guarded(body, debug=shared.debug)
@@ -136,13 +172,19 @@ def fix(
     """
 
     def body() -> int:
-        lock_ms = _duration_ms(lock_timeout, "--lock-timeout")
+        config = load_config(shared.config)
+        timeout = lock_timeout
+        if "lock_timeout" not in shared.given and config.lock_timeout is not None:
+            timeout = config.lock_timeout
+        lock_ms = _duration_ms(timeout, "--lock-timeout")
         if apply and shared.schema_file:
             raise SeqcheckError(
                 "--apply renames in a live database, and --schema-file has none",
                 hint="print the plan with --format sql and run it yourself",
             )
-        with _scanned(shared, keep_index_columns=keep_index_columns) as found:
+        with _scanned(
+            shared, keep_index_columns=keep_index_columns, config=config
+        ) as found:
             if not apply:
                 _write_report(shared, found, lock_ms=lock_ms)
                 left = failing(found.drift.findings, found.scope)
@@ -156,9 +198,8 @@ def fix(
                     lock_timeout_ms=lock_ms,
                     statement_timeout_ms=found.timeout_ms,
                 )
-        left = failing(
-            result.drift.findings, found.scope, index_columns=not keep_index_columns
-        )
+        after = tuple(f for f in result.drift.findings if not config.ignores(f))
+        left = failing(after, found.scope, index_columns=not keep_index_columns)
         if not shared.quiet:
             _write(render_fix.applied(result, left), shared.output)
         return EXIT_DRIFT if left else EXIT_CLEAN
@@ -211,10 +252,21 @@ class _Found:
 
 
 @contextmanager
-def _scanned(shared: Shared, *, keep_index_columns: bool = False) -> Iterator[_Found]:
-    """Connect, scan and plan; warn about the scope; keep the connection open."""
+def _scanned(
+    shared: Shared,
+    *,
+    keep_index_columns: bool = False,
+    config: Config | None = None,
+    baseline: Baseline | None = None,
+) -> Iterator[_Found]:
+    """Connect, scan and plan; warn about the scope; keep the connection open.
+
+    Findings that the config ignores, or that *baseline* knows, are left out.
+    """
+    config = config if config is not None else load_config(shared.config)
     timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
-    scope = shared.scope()
+    scope = shared.scope(config)
+    drop = _dropper(config, baseline)
     progress = Progress.for_stderr(enabled=not (shared.quiet or shared.debug))
     with (
         _database(shared, progress) as dsn,
@@ -229,6 +281,7 @@ def _scanned(shared: Shared, *, keep_index_columns: bool = False) -> Iterator[_F
                 scope,
                 statement_timeout_ms=timeout_ms,
                 keep_index_columns=keep_index_columns,
+                drop=drop,
             )
         log.debug("scanned in %.2f s", time.perf_counter() - started)
         if not shared.quiet:
@@ -299,14 +352,79 @@ def _write_report(shared: Shared, found: _Found, *, lock_ms: int | None = None) 
             scanned.plan,
             scanned.server,
             __version__,
-            shared.strict,
+            found.scope.strict,
             colour,
         )
         text = FORMATS[fmt.value](report)
+        if fmt is Format.GITHUB:
+            _append_step_summary(render_github.summary(report))
         if lock_ms is not None and fmt is Format.TABLE:
             text += "\n" + render_fix.planned(found.plan, timeout_text(lock_ms))
     _write(text, shared.output)
     log.debug("report written in %.2f s", time.perf_counter() - started)
+
+
+def _dropper(
+    config: Config, baseline: Baseline | None
+) -> Callable[[Finding], bool] | None:
+    """Return what leaves a finding out: an ignore entry, or the baseline."""
+    if baseline is None and not config.ignore:
+        return None
+
+    def drop(finding: Finding) -> bool:
+        return config.ignores(finding) or (
+            baseline is not None and baseline.known(finding)
+        )
+
+    return drop
+
+
+def _save_baseline(shared: Shared, found: _Found, path: Path) -> None:
+    """Write today's findings to *path* as the baseline."""
+    count = save_baseline(
+        path,
+        found.drift.findings,
+        tool=f"{PROG} {__version__}",
+        database=found.scanned.server.database,
+    )
+    if not shared.quiet:
+        _note(
+            f"wrote {count} finding{'' if count == 1 else 's'} to baseline {path};"
+            f" scans with --baseline {path} report only new drift"
+        )
+
+
+def _baseline_notes(known: Baseline, found: _Found) -> None:
+    """Say how many known findings were left out, and which entries are gone."""
+    remain = sum(1 for f in found.scanned.dropped if known.known(f))
+    if remain:
+        _note(
+            f"{remain} known finding{'' if remain == 1 else 's'}"
+            f" in baseline {known.path} not shown"
+        )
+    today = (*found.drift.findings, *found.scanned.dropped)
+    gone = known.gone(today, found.scope)
+    if gone:
+        names = ", ".join(f"{e.schema}.{e.name} ({e.kind})" for e in gone[:10])
+        if len(gone) > 10:
+            names += f" and {len(gone) - 10} more"
+        _note(
+            f"{len(gone)} baseline entr{'y' if len(gone) == 1 else 'ies'}"
+            f" no longer found: {names} (refresh the file with"
+            f" --write-baseline {known.path})"
+        )
+
+
+def _append_step_summary(text: str) -> None:
+    """Append *text* to the file named by ``$GITHUB_STEP_SUMMARY``, if set."""
+    name = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not name:
+        return
+    try:
+        with Path(name).open("ab") as file:
+            file.write(text.encode("utf-8", "surrogateescape"))
+    except OSError as exc:
+        _warning(f"cannot append to $GITHUB_STEP_SUMMARY {name}: {exc.strerror}")
 
 
 def _guarded(body: Callable[[], int], *, debug: bool) -> int:
@@ -391,6 +509,10 @@ def _error(what: str, hint: str | None = None) -> None:
 
 def _warning(what: str) -> None:
     print(f"{PROG}: warning: {_one_line(what)}", file=sys.stderr)
+
+
+def _note(what: str) -> None:
+    print(f"{PROG}: note: {_one_line(what)}", file=sys.stderr)
 
 
 def _usage_message(exc: typer.TyperException) -> tuple[str, str]:

@@ -14,14 +14,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from seqcheck.drift import Scope
 from seqcheck.findings import Kind, Tier
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from seqcheck.config import Config
+
 __all__ = ["Confidence", "Format", "Shared", "with_shared"]
+
+#: Options that fill a :class:`~seqcheck.drift.Scope` field, and that field.
+_SCOPE_FIELDS = {
+    "schema": "schemas",
+    "exclude_schema": "exclude_schemas",
+    "table": "tables",
+    "exclude_table": "exclude_tables",
+    "kind": "kinds",
+    "strict": "strict",
+    "min_confidence": "min_confidence",
+}
 
 
 class Format(StrEnum):
@@ -30,6 +46,9 @@ class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     SQL = "sql"
+    GITHUB = "github"
+    JUNIT = "junit"
+    SARIF = "sarif"
 
 
 class Confidence(StrEnum):
@@ -61,10 +80,20 @@ class Shared:
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No output; only the exit code.")
     ] = False
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Read settings from FILE (default: seqcheck.toml or"
+            " pyproject.toml's [tool.seqcheck], found walking up from here).",
+            show_default=False,
+        ),
+    ] = None
     strict: Annotated[
         bool,
         typer.Option(
-            "--strict", help="Also report (and fail on) custom names in the pattern."
+            "--strict/--no-strict",
+            help="Also report (and fail on) custom names in the pattern.",
         ),
     ] = False
     schema: Annotated[
@@ -134,10 +163,16 @@ class Shared:
     debug: Annotated[
         bool, typer.Option("--debug", help="Log progress and show tracebacks.")
     ] = False
+    #: The parameters set on the command line (or from the environment), the
+    #: command's own included; the others are at their defaults. Not an option.
+    given: frozenset[str] = frozenset()
 
-    def scope(self) -> Scope:
-        """Return the filters as a :class:`Scope`."""
-        return Scope(
+    def scope(self, config: Config | None = None) -> Scope:
+        """Return the filters as a :class:`Scope`.
+
+        :param config: settings from a file, used where an option was not given.
+        """
+        scope = Scope(
             schemas=tuple(self.schema or ()),
             exclude_schemas=tuple(self.exclude_schema or ()),
             tables=tuple(self.table or ()),
@@ -146,24 +181,47 @@ class Shared:
             strict=self.strict,
             min_confidence=Tier(self.min_confidence.value),
         )
+        if config is None:
+            return scope
+        explicit = {
+            field for name, field in _SCOPE_FIELDS.items() if name in self.given
+        }
+        return config.scope(scope, explicit=explicit)
 
 
 def with_shared(command: Callable[..., int]) -> Callable[..., int]:
     """Give *command* the parameters of :class:`Shared`, passed as one ``Shared``.
 
     Typer reads a command's parameters from its signature; this one lists the
-    DSN argument, *command*'s own keyword parameters, then the shared options.
+    DSN argument, *command*'s own keyword parameters, then the shared options,
+    and asks typer for the context, to tell given options from defaults
+    (:attr:`Shared.given`).
     """
-    shared = list(inspect.signature(Shared, eval_str=True).parameters.values())
+    fields = inspect.signature(Shared, eval_str=True).parameters.values()
+    shared = [p for p in fields if p.name != "given"]
     names = [p.name for p in shared]
     own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
+    context = inspect.Parameter(
+        "ctx", inspect.Parameter.KEYWORD_ONLY, annotation=typer.Context
+    )
 
     @functools.wraps(command)
     def run(**options: Any) -> int:
+        given = _given(options.pop(context.name), options)
         values = {name: options.pop(name) for name in names}
-        return command(Shared(**values), **options)
+        return command(Shared(**values, given=given), **options)
 
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [shared[0], *own, *shared[1:]], return_annotation=int
+        [shared[0], *own, *shared[1:], context], return_annotation=int
     )
     return run
+
+
+def _given(ctx: typer.Context, names: Iterable[str]) -> frozenset[str]:
+    """Return the parameters in *names* not left at their default in *ctx*."""
+    given = set()
+    for name in names:
+        source = ctx.get_parameter_source(name)
+        if source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP"):
+            given.add(name)
+    return frozenset(given)
