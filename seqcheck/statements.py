@@ -163,3 +163,48 @@ def lock_holders() -> sql.SQL:
         " OR (l.locktype = 'object' AND l.objid::int8 = ANY (%(objects)s::int8[])))"
         " ORDER BY l.granted DESC, l.pid"
     )
+
+
+# -- alembic: renames by name, for the operations of seqcheck.alembic.ops --
+
+
+def rename_by_name(
+    kind: StatementKind, schema: str | None, owner: str, old: str, new: str
+) -> sql.Composed:
+    """Return the statement that renames *old* to *new*, schema optional.
+
+    For Alembic's operations, which name objects as a migration sees them:
+    *schema* ``None`` leaves the name unqualified (the search path decides).
+
+    :param owner: the table (constraint renames), or the index (index-column
+        renames); ignored for indexes, sequences and statistics.
+    """
+    head, verb = _HEADS[kind]
+    match kind:
+        case (
+            StatementKind.ALTER_INDEX
+            | StatementKind.ALTER_SEQUENCE
+            | StatementKind.ALTER_STATISTICS
+        ):
+            return sql.Composed(
+                [
+                    sql.SQL(head),
+                    _qualified(schema, old),
+                    sql.SQL(verb),
+                    sql.Identifier(new),
+                ]
+            )
+    return sql.Composed(
+        [
+            sql.SQL(head),
+            _qualified(schema, owner),
+            sql.SQL(verb),
+            sql.Identifier(old),
+            _TO,
+            sql.Identifier(new),
+        ]
+    )
+
+
+def _qualified(schema: str | None, name: str) -> sql.Identifier:
+    return sql.Identifier(schema, name) if schema else sql.Identifier(name)

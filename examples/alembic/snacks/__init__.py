@@ -1,0 +1,1 @@
+"""The snacks example: one model that gets renamed, Marathon → Snickers."""

@@ -1,0 +1,583 @@
+"""Rewrite autogenerate's drop + create into renames, and renames' consequences.
+
+Stage: the Alembic plugin's driver. Runs after Alembic's table comparison on
+the operations it produced, with the migration's connection:
+
+1. pair dropped and created tables by similarity (:mod:`seqcheck.alembic.shapes`),
+   asking on a terminal; also existing tables changed beyond recognition
+   (git's "break" detection), which finds swapped names;
+2. pair dropped and added columns of compatible type in each matched or
+   unchanged table;
+3. derive the renames that follow (:mod:`seqcheck.alembic.derive`) from a
+   seqcheck catalog snapshot read on the same connection;
+4. rewrite Alembic's reflection into the state after the renames and let Alembic
+   compare the affected tables again (:mod:`seqcheck.alembic.reflect`), so what
+   differs besides the names stays ordinary autogenerate operations;
+5. put the renames first: notes, ``rename_table``, ``alter_column(…,
+   new_column_name=…)``, then the derived ``rename_*`` operations.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from alembic.operations import ops
+
+from seqcheck.alembic import ops as rename_ops
+from seqcheck.alembic.derive import Renames, derive, order_tables
+from seqcheck.alembic.reflect import (
+    Moves,
+    compare_tables,
+    conn_shape,
+    meta_shape,
+    patch,
+    read_catalog_via,
+    reflected,
+)
+from seqcheck.alembic.shapes import (
+    Candidate,
+    ColumnShape,
+    TableShape,
+    best_first,
+    column_similarity,
+    name_likeness,
+    percent,
+    table_similarity,
+)
+from seqcheck.conventions import sqlalchemy as sqlalchemy_convention
+from seqcheck.errors import SeqcheckError
+from seqcheck.findings import Kind
+from seqcheck.plan import StatementKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from alembic.autogenerate.api import AutogenContext
+    from sqlalchemy import MetaData
+    from sqlalchemy import Table as SATable
+
+    from seqcheck.alembic.derive import Derived
+    from seqcheck.alembic.settings import Settings
+    from seqcheck.conventions import Template
+    from seqcheck.plan import RenameStep
+
+__all__ = ["Asker", "rewrite"]
+
+log = logging.getLogger(__name__)
+
+TableKey = tuple[str | None, str]
+#: Below the threshold, pairs at least this similar get a comment in the file.
+_WORTH_NOTING = 0.25
+
+
+def _shown(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
+@dataclass
+class Asker:
+    """Decides each candidate pair: asks on a terminal, else uses the threshold.
+
+    Every decision leaves a note for the revision file: ``(upgrade line,
+    downgrade line)``.
+
+    :param prompt: shows a question and returns the answer; ``None`` when there
+        is no terminal to ask on.
+    """
+
+    settings: Settings
+    prompt: Callable[[str], str] | None = None
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def __call__(  # noqa: PLR0917 - a decision is these six things
+        self,
+        what: str,
+        old: str,
+        new: str,
+        score: float,
+        threshold: int,
+        table: str = "",
+    ) -> bool:
+        """Return whether *old* → *new* is a rename, and note the decision.
+
+        :param table: for a column, its table (named as after the renames).
+        """
+        shown = percent(score)
+        where = f"{table}." if table else ""
+        pair = f"{what} {where}{old} → {new}"
+        if score * 100 < threshold - 1e-9:
+            self._note(
+                f"{pair}: similarity {shown}%, below the {threshold}% threshold;"
+                " kept as drop + create"
+            )
+            return False
+        if self.prompt is not None:
+            answer = self.prompt(
+                f"Did you rename {what} {where}{old} to {new}"
+                f" (similarity {shown}%)? [y/N] "
+            )
+            if answer.strip().lower() not in ("y", "yes"):
+                self._note(f"{pair}: similarity {shown}%, not a rename (you said)")
+                return False
+            how = "confirmed"
+        else:
+            how = f"threshold {threshold}%, taken without asking: no terminal"
+        self.notes.append(
+            (
+                f"{what} {where}{old} renamed to {new} (similarity {shown}%; {how})",
+                f"{what} {where}{new} renamed back to {old}",
+            )
+        )
+        return True
+
+    def _note(self, text: str) -> None:
+        self.notes.append((text, text))
+
+
+def terminal_prompt(question: str) -> str:
+    """Ask *question* on the terminal (stderr) and return the answer line."""
+    sys.stderr.write(question)
+    sys.stderr.flush()
+    return sys.stdin.readline()
+
+
+def is_interactive(autogen_context: AutogenContext, settings: Settings) -> bool:
+    """Tell whether to ask: ``alembic revision`` on a terminal (not ``ask = never``)."""
+    if settings.ask == "never":
+        return False
+    config = autogen_context.migration_context.config
+    command = getattr(getattr(config, "cmd_opts", None), "cmd", None)
+    if not command or getattr(command[0], "__name__", "") != "revision":
+        return False
+    return sys.stdin.isatty()
+
+
+@dataclass
+class _Index:
+    """Autogenerate's top-level operations, by table key."""
+
+    creates: dict[TableKey, ops.CreateTableOp] = field(default_factory=dict)
+    drops: dict[TableKey, ops.DropTableOp] = field(default_factory=dict)
+    mods: dict[TableKey, list[ops.ModifyTableOps]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
+class _Run:
+    """One rewrite: the context, the operations, the decisions."""
+
+    def __init__(
+        self, autogen_context: AutogenContext, settings: Settings, asker: Asker
+    ) -> None:
+        self.context = autogen_context
+        self.settings = settings
+        self.asker = asker
+        self.dialect = autogen_context.dialect
+        self.default = self.dialect.default_schema_name
+        self.inspector = autogen_context.inspector
+        self.tables: dict[TableKey, SATable] = {}
+        for table in autogen_context.sorted_tables:
+            self.tables[(self.norm(table.schema), table.name)] = table
+
+    def norm(self, schema: str | None) -> str | None:
+        return None if schema in (None, self.default) else schema
+
+    def schema_name(self, schema: str | None) -> str:
+        return schema or self.default or "public"
+
+    def key(self, op: Any) -> TableKey:
+        return (self.norm(op.schema), op.table_name)
+
+    def index(self, upgrade_ops: ops.UpgradeOps) -> _Index:
+        found = _Index()
+        for op in upgrade_ops.ops:
+            if isinstance(op, ops.CreateTableOp):
+                found.creates[self.key(op)] = op
+            elif isinstance(op, ops.DropTableOp):
+                found.drops[self.key(op)] = op
+            elif isinstance(op, ops.ModifyTableOps):
+                found.mods[self.key(op)].append(op)
+        return found
+
+    def conn(self, key: TableKey) -> TableShape:
+        return conn_shape(self.inspector, self.dialect, *key)
+
+    def meta(self, key: TableKey) -> TableShape:
+        return meta_shape(self.tables[key], self.dialect, key[0])
+
+    def off(self, shape: TableShape) -> bool:
+        return self.settings.off_for(shape.schema, shape.name)
+
+
+def _changes_columns(mods: Iterable[ops.ModifyTableOps]) -> tuple[bool, bool]:
+    """Return whether *mods* add columns, and whether they drop columns."""
+    adds = drops = False
+    for mod in mods:
+        for op in mod.ops:
+            adds = adds or isinstance(op, ops.AddColumnOp)
+            drops = drops or isinstance(op, ops.DropColumnOp)
+    return adds, drops
+
+
+def rewrite(
+    autogen_context: AutogenContext,
+    upgrade_ops: ops.UpgradeOps,
+    settings: Settings,
+    asker: Asker,
+) -> None:
+    """Replace drop + create pairs in *upgrade_ops* with renames, in place."""
+    if settings.off or autogen_context.dialect.name != "postgresql":
+        return
+    run = _Run(autogen_context, settings, asker)
+    found = run.index(upgrade_ops)
+    sources = [run.conn(k) for k in found.drops]
+    dests = [run.meta(k) for k in found.creates if k in run.tables]
+    broken: set[TableKey] = set()
+    stable: list[TableKey] = []
+    for key, mods in found.mods.items():
+        adds, drops = _changes_columns(mods)
+        if key not in run.tables or key in found.creates or not (adds or drops):
+            continue
+        old, new = run.conn(key), run.meta(key)
+        threshold = settings.threshold_for(key[0], key[1])
+        if table_similarity(old, new) * 100 < threshold and not run.off(old):
+            broken.add(key)
+            sources.append(old)
+            dests.append(new)
+        elif adds and drops:
+            stable.append(key)
+    sources = [s for s in sources if not run.off(s)]
+    dests = [d for d in dests if not run.off(d)]
+    pairs = _pair_tables(run, sources, dests, broken)
+    columns = _pair_columns(run, pairs, stable)
+    if not pairs and not columns:
+        if asker.notes:
+            upgrade_ops.ops.insert(0, _renames([], asker))
+        return
+    _apply(run, upgrade_ops, found, pairs, columns)
+
+
+def _pair_tables(
+    run: _Run, sources: list[TableShape], dests: list[TableShape], broken: set[TableKey]
+) -> list[tuple[TableShape, TableShape]]:
+    """Return the accepted table renames, best first, one to one."""
+    candidates = []
+    for old in sources:
+        for new in dests:
+            if old.schema != new.schema or old.name == new.name:
+                continue
+            score = table_similarity(old, new)
+            if score <= 0:
+                continue
+            likeness = name_likeness(old.name, new.name)
+            candidates.append(
+                Candidate(old, new, score, likeness, (old.name, new.name))
+            )
+    best_below: dict[str, Candidate[TableShape, TableShape]] = {}
+
+    def take(c: Candidate[TableShape, TableShape]) -> bool:
+        threshold = run.settings.threshold_for(c.old.schema, c.old.name, c.new.name)
+        if c.score * 100 < threshold - 1e-9:
+            best_below.setdefault(c.old.name, c)
+            return False
+        return run.asker(
+            "table",
+            _shown(c.old.schema, c.old.name),
+            _shown(c.new.schema, c.new.name),
+            c.score,
+            threshold,
+        )
+
+    taken = best_first(candidates, take)
+    pairs = [(c.old, c.new) for c in taken]
+    pairs = _complete_breaks(pairs, broken)
+    renamed_old = {(o.schema, o.name) for o, _ in pairs}
+    for c in best_below.values():
+        if (c.old.schema, c.old.name) not in renamed_old and c.score * 100 >= 25:
+            threshold = run.settings.threshold_for(c.old.schema, c.old.name, c.new.name)
+            run.asker(
+                "table",
+                _shown(c.old.schema, c.old.name),
+                _shown(c.new.schema, c.new.name),
+                c.score,
+                threshold,
+            )
+    return pairs
+
+
+def _complete_breaks(
+    pairs: list[tuple[TableShape, TableShape]], broken: set[TableKey]
+) -> list[tuple[TableShape, TableShape]]:
+    """Drop renames that leave an existing table's name half used.
+
+    A table that exists on both sides joins the pairing only as a whole: its
+    old table renamed away *and* its name given to another (a swap, a rotation).
+    """
+    while True:
+        away = {(o.schema, o.name) for o, _ in pairs}
+        into = {(n.schema, n.name) for _, n in pairs}
+        keep = [
+            (o, n)
+            for o, n in pairs
+            if ((o.schema, o.name) not in broken or (o.schema, o.name) in into)
+            and ((n.schema, n.name) not in broken or (n.schema, n.name) in away)
+        ]
+        if len(keep) == len(pairs):
+            return keep
+        pairs = keep
+
+
+def _pair_columns(
+    run: _Run, pairs: list[tuple[TableShape, TableShape]], stable: list[TableKey]
+) -> dict[TableKey, dict[str, str]]:
+    """Return accepted column renames: ``old table key → {old: new}``."""
+    work = [*pairs, *((run.conn(k), run.meta(k)) for k in stable)]
+    out: dict[TableKey, dict[str, str]] = {}
+    for old, new in work:
+        threshold = run.settings.threshold_for(old.schema, old.name, new.name)
+        found = _column_pairs(run.asker, old, new, threshold)
+        if found:
+            out[(old.schema, old.name)] = found
+    return out
+
+
+def _column_pairs(
+    asker: Asker, old: TableShape, new: TableShape, threshold: int
+) -> dict[str, str]:
+    """Return the renames among *old*'s dropped and *new*'s added columns."""
+    gone = [c for c in old.columns if new.column(c.name) is None]
+    added = [c for c in new.columns if old.column(c.name) is None]
+    candidates = []
+    for a in gone:
+        for b in added:
+            score = column_similarity(a, b)
+            if score is not None and score * 100 >= threshold - 1e-9:
+                likeness = name_likeness(a.name, b.name)
+                candidates.append(Candidate(a, b, score, likeness, (a.name, b.name)))
+    table = _shown(new.schema, new.name)
+
+    def take(c: Candidate[ColumnShape, ColumnShape]) -> bool:
+        return asker("column", c.old.name, c.new.name, c.score, threshold, table)
+
+    return {c.old.name: c.new.name for c in best_first(candidates, take)}
+
+
+def _conventions(run: _Run) -> Callable[[str, str], Template | None]:
+    """Return the model's naming convention for a table ``(schema, name)``."""
+    made: dict[int, Template | None] = {}
+
+    def convention(schema: str, table: str) -> Template | None:
+        found = run.tables.get((run.norm(schema), table))
+        metadata = found.metadata if found is not None else _first(run.context.metadata)
+        if metadata is None:
+            return None
+        if id(metadata) not in made:
+            made[id(metadata)] = _template(metadata)
+        return made[id(metadata)]
+
+    return convention
+
+
+def _first(metadata: MetaData | Iterable[MetaData] | None) -> MetaData | None:
+    if metadata is None or hasattr(metadata, "tables"):
+        return metadata  # type: ignore[return-value]
+    return next(iter(metadata), None)
+
+
+def _template(metadata: MetaData) -> Template | None:
+    """Return the string templates of *metadata*'s ``naming_convention``."""
+    usable: dict[str, str] = {}
+    for key, value in metadata.naming_convention.items():
+        if isinstance(key, str) and isinstance(value, str):
+            try:
+                sqlalchemy_convention({key: value})
+            except SeqcheckError:
+                continue  # a token seqcheck cannot render (a callable's)
+            usable[key] = value
+    return sqlalchemy_convention(usable) if usable else None
+
+
+_STEP_OPS: dict[StatementKind, Callable[[RenameStep, str | None], Any]] = {
+    StatementKind.ALTER_SEQUENCE: lambda s, schema: rename_ops.RenameSequenceOp(
+        s.old, s.new, schema=schema
+    ),
+    StatementKind.ALTER_INDEX: lambda s, schema: rename_ops.RenameIndexOp(
+        s.old, s.new, schema=schema
+    ),
+    StatementKind.RENAME_CONSTRAINT: lambda s, schema: rename_ops.RenameConstraintOp(
+        s.table, s.old, s.new, schema=schema
+    ),
+    StatementKind.ALTER_STATISTICS: lambda s, schema: rename_ops.RenameStatisticsOp(
+        s.old, s.new, schema=schema
+    ),
+    StatementKind.RENAME_INDEX_COLUMN: lambda s, schema: rename_ops.RenameIndexColumnOp(
+        s.index, s.old, s.new, schema=schema
+    ),
+}
+
+
+def _apply(
+    run: _Run,
+    upgrade_ops: ops.UpgradeOps,
+    found: _Index,
+    pairs: list[tuple[TableShape, TableShape]],
+    columns: dict[TableKey, dict[str, str]],
+) -> None:
+    """Derive, patch, compare again and assemble the operations."""
+    context = run.context
+    connection = context.connection
+    assert connection is not None
+    catalog = read_catalog_via(connection)
+    tables = {(o.schema, o.name): n.name for o, n in pairs}
+    renames = Renames(
+        tables={(run.schema_name(s), t): new for (s, t), new in tables.items()},
+        columns={
+            (run.schema_name(s), t, c): new
+            for (s, t), mapping in columns.items()
+            for c, new in mapping.items()
+        },
+    )
+    derived = derive(catalog, renames, _conventions(run))
+    moves = _moves(run, tables, columns, derived)
+
+    renamed = set(tables) | set(columns)
+    affected = set(renamed)
+    for key in _cached_tables(run):
+        for fk in reflected(run.inspector, "foreign_keys", *key):
+            referred = (run.norm(fk.get("referred_schema")), fk["referred_table"])
+            if referred in renamed:
+                affected.add(key)
+    after = {moves.after(k) for k in affected}
+    model = [
+        t
+        for k, t in run.tables.items()
+        if k in after or k in {(n.schema, n.name) for _, n in pairs}
+    ]
+    stale = affected | after | {(n.schema, n.name) for _, n in pairs}
+    patch(run.inspector, moves, affected)
+    again = ops.UpgradeOps([])
+    compare_tables(context, again, after, model)
+
+    kept = [op for op in upgrade_ops.ops if not _about(run, op, stale)]
+    first: list[Any] = [
+        rename_ops.RenameTableOp(step.old, step.new, schema=run.norm(step.schema))
+        for step in order_tables(catalog, renames.tables)
+    ]
+    for (schema, table), mapping in sorted(
+        columns.items(), key=lambda i: (i[0][0] or "", i[0][1])
+    ):
+        for old, new in mapping.items():
+            first.append(
+                rename_ops.RenameColumnOp(
+                    tables.get((schema, table), table), old, new, schema=schema
+                )
+            )
+    for step in derived.plan.steps:
+        make = _STEP_OPS.get(step.statement)
+        if make is not None:
+            first.append(make(step, run.norm(step.schema)))
+    for finding in derived.plan.blocked:
+        run.asker.notes.append(
+            (
+                f"left {finding.kind} {finding.name} as it is: {finding.expected}"
+                " is taken by an object this migration does not rename",
+                "",
+            )
+        )
+    upgrade_ops.ops[:] = [_renames(first, run.asker), *_merge(run, kept, again.ops)]
+
+
+def _cached_tables(run: _Run) -> set[TableKey]:
+    cache = run.inspector.info_cache.get("alembic_foreign_keys")
+    return set(cache) if isinstance(cache, dict) else set()
+
+
+def _moves(
+    run: _Run,
+    tables: dict[TableKey, str],
+    columns: dict[TableKey, dict[str, str]],
+    derived: Derived,
+) -> Moves:
+    objects: dict[TableKey, dict[str, str]] = defaultdict(dict)
+    sequences: dict[str | None, dict[str, str]] = defaultdict(dict)
+    for finding in derived.findings:
+        schema = run.norm(finding.schema)
+        if finding.kind is Kind.SEQUENCE:
+            sequences[schema][finding.name] = finding.expected
+        elif finding.kind is not Kind.INDEX_COLUMN:
+            objects[(schema, finding.table)][finding.name] = finding.expected
+    return Moves(tables, columns, objects, sequences)
+
+
+def _about(run: _Run, op: Any, keys: set[TableKey]) -> bool:
+    """Tell whether *op* is a table-level operation on one of *keys*."""
+    if isinstance(op, (ops.CreateTableOp, ops.DropTableOp, ops.ModifyTableOps)):
+        return run.key(op) in keys
+    return False
+
+
+def _merge(run: _Run, kept: list[Any], again: list[Any]) -> list[Any]:
+    """Put the operations compared again where autogenerate puts their kind.
+
+    Autogenerate orders created tables (each with its indexes), then dropped
+    ones, then changes to the others; the new ones join the end of their group.
+    """
+    creates: list[Any] = []
+    drops: list[Any] = []
+    changes: list[Any] = []
+    number = 0
+    while number < len(again):
+        op = again[number]
+        following = again[number + 1] if number + 1 < len(again) else None
+        paired = following is not None and run.key(following) == run.key(op)
+        if isinstance(op, ops.CreateTableOp):
+            group = creates
+            if paired and isinstance(following, ops.ModifyTableOps):
+                creates.append(op)
+                op, number = following, number + 1
+        elif (
+            isinstance(op, ops.ModifyTableOps)
+            and paired
+            and isinstance(following, ops.DropTableOp)
+        ):
+            drops.append(op)
+            op, number, group = following, number + 1, drops
+        else:
+            group = drops if isinstance(op, ops.DropTableOp) else changes
+        group.append(op)
+        number += 1
+    out = list(kept)
+    position = _after_last(run, out, ops.CreateTableOp)
+    out[position:position] = creates
+    after_drops = _after_last(run, out, ops.DropTableOp)
+    position = after_drops if after_drops else position + len(creates)
+    out[position:position] = drops
+    return out + changes
+
+
+def _after_last(run: _Run, out: list[Any], kind: type) -> int:
+    """Return the position after the last *kind* operation and its companion."""
+    last = max((n for n, op in enumerate(out) if isinstance(op, kind)), default=-1)
+    if last < 0:
+        return 0
+    position = last + 1
+    if (
+        kind is ops.CreateTableOp
+        and position < len(out)
+        and isinstance(out[position], ops.ModifyTableOps)
+        and run.key(out[position]) == run.key(out[last])
+    ):
+        position += 1
+    return position
+
+
+def _renames(renames: list[Any], asker: Asker) -> rename_ops.RenamesOp:
+    """Return *renames* under the notes the decisions left."""
+    notes = [text for text, _ in asker.notes]
+    back = [reverse or text for text, reverse in asker.notes]
+    asker.notes.clear()
+    return rename_ops.RenamesOp(renames, notes, back)
