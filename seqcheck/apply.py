@@ -1,27 +1,32 @@
-"""Apply: run a plan's renames in one transaction, verify them, then commit.
+"""Apply: run a plan in verified transactions, one per batch, retrying lock waits.
 
 Stage: apply (an edge: the only stage that writes). Imports psycopg, the
-catalog reader, drift, plan types, locks and statements; never typer, and it
-writes nothing to the terminal. Every statement comes from
-:mod:`seqcheck.statements`, and they only rename (never DROP, CREATE or touch
-rows), so OIDs, rows and sequence positions are unchanged.
+catalog reader, drift, plan, batches, verify, pre-flight, locks and
+statements; never typer, and it writes nothing to the terminal. Every
+statement comes from :mod:`seqcheck.statements`, and they only rename (never
+DROP, CREATE or touch rows), so OIDs, rows and sequence positions are
+unchanged.
 
-One transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
-``statement_timeout``, the renames in plan order, then a re-read of the catalog
-and a re-run of :func:`~seqcheck.drift.find_drift` with the same scope, inside
-the same transaction. It commits only when every planned object carries its
-new name and no planned finding is reported again; otherwise it rolls back and
-raises :class:`~seqcheck.errors.SeqcheckError`. A lock timeout rolls back too,
-and the error names the sessions holding the lock. Batches, retries with
-backoff, pre-flight ownership checks and text references are to come: they
-wrap :func:`_run_batch`.
+Before anything changes, :func:`~seqcheck.preflight.check_preflight` refuses a
+standby and objects this role may not rename. Then each batch
+(:func:`~seqcheck.batches.split_plan`; one when the lock table holds the whole
+plan) is one transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
+``statement_timeout``, the renames (pipelined, so that the round trips do not
+add up), then a re-read of the catalog and a re-run of
+:func:`~seqcheck.drift.find_drift` inside the same transaction. It commits
+only when :func:`~seqcheck.verify.problems` finds nothing: the batch's renames
+took effect, no finding it covers is reported again, and no other name
+changed. A lock timeout (or a deadlock) rolls the batch back and retries it
+after a growing pause; when the retries are used up, the error names the
+sessions holding the lock. The atomicity promise is per batch: batches
+committed before a failure stay, and a re-run plans only what is left.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,84 +34,128 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors
 
+from seqcheck.batches import Batch, LockTable, split_plan
 from seqcheck.catalog import read_catalog
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
 from seqcheck.locks import blockers, describe
+from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
+    lock_settings,
     set_lock_timeout,
     set_statement_timeout,
     statement,
     timeout_text,
 )
+from seqcheck.verify import Rename, problems, renames
 
 if TYPE_CHECKING:
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
     from seqcheck.plan import Plan, RenameStep
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT_MS", "ApplyResult", "Rename", "apply_plan", "renames"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT_MS",
+    "DEFAULT_RETRIES",
+    "ApplyResult",
+    "Rename",
+    "apply_plan",
+    "plan_batches",
+    "read_lock_table",
+    "renames",
+]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT_MS = 2000
+#: Lock timeouts retried per batch before giving up (``--retries``).
+DEFAULT_RETRIES = 3
 _SHOWN_PROBLEMS = 3
-
-# What each kind of object is found under in the catalog, by OID.
-_CATEGORY: dict[Kind, str] = {
-    Kind.SEQUENCE: "sequence",
-    Kind.PKEY: "index",
-    Kind.UNIQUE: "index",
-    Kind.EXCLUSION: "index",
-    Kind.INDEX: "index",
-    Kind.FKEY: "constraint",
-    Kind.CHECK: "constraint",
-    Kind.NOT_NULL: "constraint",
-    Kind.DOMAIN: "constraint",
-    Kind.STATISTICS: "statistics",
-    Kind.INDEX_COLUMN: "index-column",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Rename:
-    """What one object was renamed from and to, temporary names left out.
-
-    :param index: for ``index-column``, the index (as named after the plan).
-    """
-
-    kind: Kind
-    schema: str
-    table: str
-    object_oid: int
-    old: str
-    new: str
-    index: str = ""
+# Statements sent per pipeline sync: a failure is found within this many.
+_PIPELINE_CHUNK = 500
+_RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
-    """A committed plan: its steps, the net renames and the re-scan before commit.
+    """A committed plan: its steps as run, the net renames, the last re-scan.
 
     :param drift: what :func:`~seqcheck.drift.find_drift` found inside the
-        transaction after the renames: findings the plan did not cover.
+        last transaction after its renames: findings the plan did not cover.
+    :param batches: how many transactions it took.
     """
 
     steps: tuple[RenameStep, ...]
     renames: tuple[Rename, ...]
     drift: Drift
     seconds: float
+    batches: int = 1
 
 
 class _StepFailed(Exception):
     """A statement failed; raised inside the transaction so that it rolls back."""
 
-    def __init__(self, step: RenameStep, error: psycopg.Error) -> None:
+    def __init__(self, step: RenameStep, error: psycopg.Error, count: int) -> None:
         super().__init__(str(error))
         self.step = step
         self.error = error
+        self.count = count  # statements run in the transaction, this one included
+
+
+class _Unverified(Exception):
+    """The re-read catalog is not what the batch planned; rolls it back."""
+
+    def __init__(self, found: list[str]) -> None:
+        super().__init__("; ".join(found))
+        self.found = found
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    """Which batch is running, for the hint of an error."""
+
+    number: int
+    total: int
+    committed: int  # renames in the batches before it
+
+    def nothing(self) -> str:
+        if self.number == 1:
+            return "nothing was changed"
+        return (
+            f"nothing of batch {self.number} of {self.total} was committed; the"
+            f" {self.number - 1} before it were ({self.committed} renames):"
+            " run seqcheck fix --apply again to finish"
+        )
+
+
+def read_lock_table(conn: psycopg.Connection[Any]) -> LockTable:
+    """Return the server's lock table settings."""
+    row = conn.execute(lock_settings()).fetchone()
+    if row is None:  # pragma: no cover - SELECT without FROM returns one row
+        raise SeqcheckError("could not read the lock table settings")
+    return LockTable(int(row[0]), int(row[1]), int(row[2]))
+
+
+def plan_batches(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    catalog: Catalog,
+    *,
+    statements: int | None = None,
+    lock_table: LockTable | None = None,
+) -> tuple[Batch, ...]:
+    """Return *plan* cut as :func:`apply_plan` runs it on this server.
+
+    :param statements: at most this many statements per batch (``--batch``);
+        by default, as many as the lock table's budget allows.
+    :param lock_table: size batches for these settings, not the server's.
+    """
+    if statements is not None:
+        return split_plan(plan, catalog, statements=statements)
+    table = lock_table if lock_table is not None else read_lock_table(conn)
+    return split_plan(plan, catalog, locks=table.budget())
 
 
 def apply_plan(
@@ -114,59 +163,54 @@ def apply_plan(
     plan: Plan,
     *,
     scope: Scope | None = None,
+    catalog: Catalog | None = None,
+    batches: Sequence[Batch] | None = None,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
+    retries: int = DEFAULT_RETRIES,
+    backoff_ms: int | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> ApplyResult:
-    """Run every step of *plan* in one transaction; commit only if verified.
+    """Run *plan*, one verified transaction per batch.
 
     :param conn: an idle connection, such as :func:`~seqcheck.connect.connect`
         returns; its read-only and isolation settings are restored afterwards.
-    :param scope: the scope *plan* was made for; the re-scan uses it too.
-    :raises SeqcheckError: a statement failed, a lock was not granted within
-        *lock_timeout_ms* (naming the sessions holding it), or verification
-        failed. Nothing was committed.
+    :param scope: the scope *plan* was made for; the re-scans use it too.
+    :param catalog: the catalog *plan* was made from: the first batch checks
+        that nothing but its renames changed since (else it reads its own).
+    :param batches: from :func:`plan_batches`; by default one transaction
+        (its steps in lock order when *catalog* is given).
+    :param retries: how often a batch that waited longer than
+        *lock_timeout_ms* for a lock is tried again.
+    :param backoff_ms: the pause before the first retry, doubled for each
+        next one; by default *lock_timeout_ms*.
+    :param on_batch: called with (batch number, batch count) as each starts.
+    :raises SeqcheckError: the server or role cannot run the plan (nothing
+        changed); or a batch failed, gave up waiting for a lock (naming the
+        sessions holding it) or was not verified: it was rolled back, and the
+        batches before it stay committed (the message says so).
     """
     scope = scope or Scope()
+    if batches is None and catalog is not None:
+        batches = split_plan(plan, catalog)  # one batch, in lock order
+    groups = [b.steps for b in batches] if batches is not None else [plan.steps]
+    groups = [g for g in groups if g] or [()]
+    pause = lock_timeout_ms if backoff_ms is None else backoff_ms
     started = time.perf_counter()
+    done: list[RenameStep] = []
     with _read_write(conn):
-        drift = _run_batch(
-            conn, plan.steps, scope, lock_timeout_ms, statement_timeout_ms
-        )
+        check_preflight(conn, [s for g in groups for s in g])
+        baseline = catalog
+        for number, steps in enumerate(groups, 1):
+            if on_batch is not None:
+                on_batch(number, len(groups))
+            where = _Where(number, len(groups), len(renames(done)))
+            run = _Run(conn, scope, lock_timeout_ms, statement_timeout_ms, where)
+            drift, baseline = run.with_retries(steps, baseline, retries, pause)
+            done.extend(steps)
     seconds = time.perf_counter() - started
-    log.debug("applied %d steps in %.2f s", len(plan.steps), seconds)
-    return ApplyResult(plan.steps, renames(plan.steps), drift, seconds)
-
-
-def renames(steps: Sequence[RenameStep]) -> tuple[Rename, ...]:
-    """Return each object's first and last name in *steps*, in plan order."""
-    first: dict[tuple[str, int, str], str] = {}
-    last: dict[tuple[str, int, str], RenameStep] = {}
-    columns: dict[tuple[int, str], tuple[str, int, str]] = {}
-    for step in steps:
-        if step.kind is Kind.INDEX_COLUMN:
-            at = (step.object_oid, step.old)
-            key = columns.pop(at, ("index-column", step.object_oid, step.old))
-            columns[step.object_oid, step.new] = key
-        else:
-            key = (_CATEGORY[step.kind], step.object_oid, "")
-        first.setdefault(key, step.old)
-        last[key] = step
-    done: list[Rename] = []
-    for key, old in first.items():
-        step = last[key]
-        if old != step.new:
-            done.append(
-                Rename(
-                    step.kind,
-                    step.schema,
-                    step.table,
-                    step.object_oid,
-                    old,
-                    step.new,
-                    step.index,
-                )
-            )
-    return tuple(done)
+    log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
+    return ApplyResult(tuple(done), renames(done), drift, seconds, len(groups))
 
 
 @contextmanager
@@ -186,130 +230,179 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
             conn.read_only, conn.isolation_level = saved
 
 
-def _run_batch(
-    conn: psycopg.Connection[Any],
-    steps: Sequence[RenameStep],
-    scope: Scope,
-    lock_timeout_ms: int,
-    statement_timeout_ms: int,
-) -> Drift:
-    """Run *steps* in one transaction, verify, commit; return the re-scan.
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One batch's transaction, its settings, and where it is in the plan."""
 
-    :raises SeqcheckError: anything failed; the transaction was rolled back.
-    """
-    try:
-        with conn.transaction():
-            conn.execute(set_lock_timeout(timeout_text(lock_timeout_ms)))
-            conn.execute(set_statement_timeout(statement_timeout_ms))
-            for step in steps:
-                try:
-                    conn.execute(statement(step))
-                except psycopg.Error as exc:
-                    raise _StepFailed(step, exc) from exc
-            catalog = read_catalog(conn)
-            drift = find_drift(catalog, scope)
-            problems = _verify(renames(steps), catalog, drift)
-            if problems:
-                raise _unverified(problems)
-    except _StepFailed as failed:
-        raise _step_error(conn, failed, lock_timeout_ms) from None
-    except errors.QueryCanceled:
-        raise SeqcheckError(
-            f"re-reading the catalog took longer than {statement_timeout_ms} ms",
-            "nothing was changed; raise --statement-timeout",
-        ) from None
-    except psycopg.OperationalError as exc:
-        raise SeqcheckError(
-            f"lost the connection to the server: {_first_line(str(exc))}",
-            "if it was lost while committing, run seqcheck scan to see what is there",
-        ) from None
-    except psycopg.Error as exc:
-        raise SeqcheckError(
-            f"could not verify the renames: {_first_line(str(exc))}",
-            "nothing was changed",
-        ) from None
-    return drift
+    conn: psycopg.Connection[Any]
+    scope: Scope
+    lock_timeout_ms: int
+    statement_timeout_ms: int
+    where: _Where
 
-
-def _verify(done: Sequence[Rename], catalog: Catalog, drift: Drift) -> list[str]:
-    """Return what is wrong after *done*: names not taken, findings still there."""
-    names: dict[tuple[str, int], str] = {}
-    names.update((("sequence", s.oid), s.name) for s in catalog.sequences)
-    names.update((("index", i.oid), i.name) for i in catalog.indexes)
-    names.update((("constraint", c.oid), c.name) for c in catalog.constraints)
-    names.update((("statistics", s.oid), s.name) for s in catalog.statistics)
-    stored = {i.oid: i.stored_names for i in catalog.indexes}
-    new_columns = {(r.object_oid, r.new) for r in done if r.kind is Kind.INDEX_COLUMN}
-    objects = {(_CATEGORY[r.kind], r.object_oid) for r in done}
-    problems: list[str] = []
-    for rename in done:
-        what = f"{rename.kind} {rename.schema}.{rename.old}"
-        if rename.kind is Kind.INDEX_COLUMN:
-            columns = stored.get(rename.object_oid, ())
-            stale = (rename.object_oid, rename.old) not in new_columns
-            if rename.new not in columns or (stale and rename.old in columns):
-                problems.append(
-                    f"index {rename.schema}.{rename.index} stores"
-                    f" {', '.join(columns)}, not {rename.new} for {rename.old}"
+    def with_retries(
+        self,
+        steps: Sequence[RenameStep],
+        baseline: Catalog | None,
+        retries: int,
+        pause_ms: int,
+    ) -> tuple[Drift, Catalog]:
+        """Run the batch; after a lock timeout, wait and try again."""
+        for attempt in range(retries + 1):
+            try:
+                return self.once(steps, baseline)
+            except _StepFailed as failed:
+                if not isinstance(failed.error, _RETRYABLE) or attempt == retries:
+                    raise self.step_error(failed, attempt + 1) from None
+                wait = pause_ms * 2**attempt / 1000
+                log.debug(
+                    "batch %d: %s; retry %d of %d in %.2f s",
+                    self.where.number,
+                    _first_line(str(failed.error)),
+                    attempt + 1,
+                    retries,
+                    wait,
                 )
-            continue
-        now = names.get((_CATEGORY[rename.kind], rename.object_oid))
-        if now != rename.new:
-            found = "is gone" if now is None else f"is named {now!r}"
-            problems.append(f"{what} {found}, not {rename.new!r}")
-    for finding in drift.findings:
-        if finding.kind is Kind.INDEX_COLUMN:
-            planned = (finding.object_oid, finding.column) in new_columns
-        else:
-            planned = (_CATEGORY[finding.kind], finding.object_oid) in objects
-        if planned:
-            problems.append(f"still reported: {finding.message}")
-    return problems
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
 
+    def once(
+        self, steps: Sequence[RenameStep], baseline: Catalog | None
+    ) -> tuple[Drift, Catalog]:
+        """Run *steps* in one transaction, verify, commit; return the re-scan.
 
-def _unverified(problems: list[str]) -> SeqcheckError:
-    shown = "; ".join(problems[:_SHOWN_PROBLEMS])
-    more = len(problems) - _SHOWN_PROBLEMS
-    if more > 0:
-        shown += f"; and {more} more"
-    return SeqcheckError(
-        f"verification failed after the renames: {shown}",
-        "rolled back, nothing was changed; run seqcheck scan to see the current state",
-    )
+        :raises _StepFailed: a statement failed (rolled back).
+        :raises SeqcheckError: anything else failed (rolled back).
+        """
+        conn = self.conn
+        try:
+            with conn.transaction():
+                conn.execute(set_lock_timeout(timeout_text(self.lock_timeout_ms)))
+                conn.execute(set_statement_timeout(self.statement_timeout_ms))
+                if baseline is None:
+                    baseline = read_catalog(conn)
+                _execute(conn, steps)
+                after = read_catalog(conn)
+                drift = find_drift(after, self.scope)
+                found = problems(renames(steps), baseline, after, drift)
+                if found:
+                    raise _Unverified(found)
+        except _StepFailed:
+            raise
+        except _Unverified as unverified:
+            raise self.unverified(unverified.found) from None
+        except errors.OutOfMemory:
+            raise self.out_of_memory(len(steps)) from None
+        except errors.QueryCanceled:
+            raise SeqcheckError(
+                "re-reading the catalog took longer than"
+                f" {self.statement_timeout_ms} ms",
+                f"{self.where.nothing()}; raise --statement-timeout",
+            ) from None
+        except psycopg.OperationalError as exc:
+            raise SeqcheckError(
+                f"lost the connection to the server: {_first_line(str(exc))}",
+                "if it was lost while committing, run seqcheck scan to see what"
+                " is there",
+            ) from None
+        except psycopg.Error as exc:
+            raise SeqcheckError(
+                f"could not verify the renames: {_first_line(str(exc))}",
+                self.where.nothing(),
+            ) from None
+        return drift, after
 
-
-def _step_error(
-    conn: psycopg.Connection[Any], failed: _StepFailed, lock_timeout_ms: int
-) -> SeqcheckError:
-    """Return the error for a failed rename, after the rollback."""
-    step, exc = failed.step, failed.error
-    what = f"{step.kind} {step.schema}.{step.old}"
-    if step.kind is Kind.INDEX_COLUMN:
-        what = f"column {step.old} of index {step.schema}.{step.index}"
-    if isinstance(exc, errors.LockNotAvailable):
-        holders = blockers(conn, step)
-        by = "; ".join(describe(h) for h in holders) or "a session that has ended"
+    def unverified(self, found: list[str]) -> SeqcheckError:
+        shown = "; ".join(found[:_SHOWN_PROBLEMS])
+        more = len(found) - _SHOWN_PROBLEMS
+        if more > 0:
+            shown += f"; and {more} more"
         return SeqcheckError(
-            f"renaming {what} waited longer than lock_timeout"
-            f" ({timeout_text(lock_timeout_ms)}) for a lock held by {by}",
-            "nothing was changed; retry when that session is done,"
-            " or raise --lock-timeout",
+            f"verification failed after the renames: {shown}",
+            f"rolled back, {self.where.nothing()}; run seqcheck scan to see the"
+            " current state",
         )
-    if isinstance(exc, errors.QueryCanceled):
+
+    def out_of_memory(self, count: int) -> SeqcheckError:
         return SeqcheckError(
-            f"renaming {what} took longer than statement_timeout",
-            "nothing was changed; raise --statement-timeout",
+            "the server's lock table is full (out of shared memory) after"
+            f" {count} renames in one transaction",
+            f"{self.where.nothing()}; retry with a smaller --batch, or raise"
+            " max_locks_per_transaction",
         )
-    if isinstance(exc, psycopg.OperationalError):
+
+    def step_error(self, failed: _StepFailed, attempts: int) -> SeqcheckError:
+        """Return the error for a failed rename, after the rollback."""
+        step, exc = failed.step, failed.error
+        nothing = self.where.nothing()
+        what = f"{step.kind} {step.schema}.{step.old}"
+        if step.kind is Kind.INDEX_COLUMN:
+            what = f"column {step.old} of index {step.schema}.{step.index}"
+        if isinstance(exc, _RETRYABLE):
+            holders = blockers(self.conn, step)
+            by = "; ".join(describe(h) for h in holders) or "a session that has ended"
+            waited = (
+                "deadlocked with"
+                if isinstance(exc, errors.DeadlockDetected)
+                else "waited longer than lock_timeout"
+                f" ({timeout_text(self.lock_timeout_ms)}) for a lock held by"
+            )
+            tries = f" ({attempts} attempts)" if attempts > 1 else ""
+            return SeqcheckError(
+                f"renaming {what} {waited} {by}{tries}",
+                f"{nothing}; retry when that session is done, or raise --lock-timeout",
+            )
+        if isinstance(exc, errors.OutOfMemory):
+            return self.out_of_memory(failed.count)
+        if isinstance(exc, errors.QueryCanceled):
+            return SeqcheckError(
+                f"renaming {what} took longer than statement_timeout",
+                f"{nothing}; raise --statement-timeout",
+            )
+        if isinstance(exc, psycopg.OperationalError):
+            return SeqcheckError(
+                f"lost the connection renaming {what}: {_first_line(str(exc))}",
+                "nothing of this batch was committed; run seqcheck fix again",
+            )
         return SeqcheckError(
-            f"lost the connection renaming {what}: {_first_line(str(exc))}",
-            "nothing was committed; run seqcheck fix again",
+            f"could not rename {what} to {step.new}: {_first_line(str(exc))}",
+            f"{nothing}; if the schema changed since the scan, run seqcheck fix again",
         )
-    return SeqcheckError(
-        f"could not rename {what} to {step.new}: {_first_line(str(exc))}",
-        "nothing was changed; if the schema changed since the scan, run"
-        " seqcheck fix again",
-    )
+
+
+def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None:
+    """Run *steps* in order, pipelined; raise :class:`_StepFailed` for the first.
+
+    Each statement gets its own cursor, so that after a failure the first one
+    without a successful result names the step that failed.
+    """
+    if not psycopg.Pipeline.is_supported():  # pragma: no cover - libpq < 14
+        for number, step in enumerate(steps, 1):
+            try:
+                conn.execute(statement(step))
+            except psycopg.Error as exc:
+                raise _StepFailed(step, exc, number) from exc
+        return
+    ok = psycopg.pq.ExecStatus.COMMAND_OK
+    for start in range(0, len(steps), _PIPELINE_CHUNK):
+        chunk = steps[start : start + _PIPELINE_CHUNK]
+        cursors: list[psycopg.Cursor[Any]] = []
+        try:
+            with conn.pipeline():
+                for step in chunk:
+                    cursor = conn.cursor()
+                    cursors.append(cursor)
+                    cursor.execute(statement(step))
+        except psycopg.Error as exc:
+            failed = next(
+                (
+                    n
+                    for n, c in enumerate(cursors)
+                    if c.pgresult is None or c.pgresult.status != ok
+                ),
+                len(cursors) - 1,
+            )
+            raise _StepFailed(chunk[failed], exc, start + failed + 1) from exc
 
 
 def _first_line(text: str) -> str:

@@ -25,9 +25,10 @@ import psycopg
 import typer
 
 from seqcheck import __version__
-from seqcheck.apply import ApplyResult, apply_plan
+from seqcheck.apply import DEFAULT_RETRIES, ApplyResult, apply_plan, plan_batches
 from seqcheck.baseline import Baseline, read_baseline
 from seqcheck.baseline import write_baseline as save_baseline
+from seqcheck.batches import DEFAULT_LOCK_TABLE
 from seqcheck.config import Config, load_config
 from seqcheck.connect import connect, resolve_dsn
 from seqcheck.demo import run_demo
@@ -50,6 +51,7 @@ from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from seqcheck.batches import Batch
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
     from seqcheck.findings import Finding
@@ -164,6 +166,25 @@ def fix(
             "--keep-index-columns", help="Leave stale index column names alone."
         ),
     ] = False,
+    batch: Annotated[
+        int | None,
+        typer.Option(
+            "--batch",
+            min=1,
+            help="At most N statements per transaction (default: one transaction"
+            " if the server's lock table holds the plan, else as many as fit).",
+            show_default=False,
+        ),
+    ] = None,
+    retries: Annotated[
+        int,
+        typer.Option(
+            "--retries",
+            min=0,
+            help="Retry a batch this often after a lock timeout, waiting"
+            " lock_timeout, then twice that, and so on.",
+        ),
+    ] = DEFAULT_RETRIES,
 ) -> int:
     """Rename drifted names: print the plan, or run it with --apply.
 
@@ -186,7 +207,7 @@ def fix(
             shared, keep_index_columns=keep_index_columns, config=config
         ) as found:
             if not apply:
-                _write_report(shared, found, lock_ms=lock_ms)
+                _write_report(shared, found, lock_ms=lock_ms, batch=batch)
                 left = failing(found.drift.findings, found.scope)
                 return EXIT_DRIFT if found.plan.steps or left else EXIT_CLEAN
             result = ApplyResult((), (), found.drift, 0.0)  # nothing to do
@@ -195,8 +216,11 @@ def fix(
                     found.conn,
                     found.plan,
                     scope=found.scope,
+                    catalog=found.scanned.catalog,
+                    batches=_batches(shared, found, batch),
                     lock_timeout_ms=lock_ms,
                     statement_timeout_ms=found.timeout_ms,
+                    retries=retries,
                 )
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)
@@ -331,14 +355,26 @@ def _database(shared: Shared, progress: Progress) -> Iterator[str]:
     log.debug("server stopped in %.2f s", time.perf_counter() - started)
 
 
-def _write_report(shared: Shared, found: _Found, *, lock_ms: int | None = None) -> None:
-    """Write the scan (or, with *lock_ms*, the ``fix`` plan) in ``--format``."""
+def _write_report(
+    shared: Shared,
+    found: _Found,
+    *,
+    lock_ms: int | None = None,
+    batch: int | None = None,
+) -> None:
+    """Write the scan (or, with *lock_ms*, the ``fix`` plan) in ``--format``.
+
+    The ``sql`` format and ``fix``'s plan are cut in batches as ``--apply``
+    would cut them (*batch*: ``--batch``).
+    """
     if shared.quiet:
         return
     started = time.perf_counter()
     fmt = shared.output_format
-    if lock_ms is not None and fmt is Format.SQL:
-        text = script(found.plan, timeout_text(lock_ms))
+    lock_timeout = timeout_text(lock_ms) if lock_ms is not None else None
+    if fmt is Format.SQL:
+        batches = [b.steps for b in _batches(shared, found, batch)]
+        text = script(found.plan, lock_timeout or DEFAULT_LOCK_TIMEOUT, batches)
     else:
         colour = (
             fmt is Format.TABLE
@@ -358,10 +394,29 @@ def _write_report(shared: Shared, found: _Found, *, lock_ms: int | None = None) 
         text = FORMATS[fmt.value](report)
         if fmt is Format.GITHUB:
             _append_step_summary(render_github.summary(report))
-        if lock_ms is not None and fmt is Format.TABLE:
-            text += "\n" + render_fix.planned(found.plan, timeout_text(lock_ms))
+        if lock_timeout is not None and fmt is Format.TABLE:
+            batches = [b.steps for b in _batches(shared, found, batch)]
+            text += "\n" + render_fix.planned(found.plan, lock_timeout, batches)
     _write(text, shared.output)
     log.debug("report written in %.2f s", time.perf_counter() - started)
+
+
+def _batches(
+    shared: Shared, found: _Found, statements: int | None
+) -> tuple[Batch, ...]:
+    """Return the plan cut in transactions as ``--apply`` runs it on this server.
+
+    For ``--schema-file`` (a throwaway server), as on a server with default
+    settings.
+    """
+    table = DEFAULT_LOCK_TABLE if shared.schema_file else None
+    return plan_batches(
+        found.conn,
+        found.plan,
+        found.scanned.catalog,
+        statements=statements,
+        lock_table=table,
+    )
 
 
 def _dropper(

@@ -15,6 +15,8 @@ from psycopg import sql
 from seqcheck.plan import Phase, StatementKind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from seqcheck.plan import Plan, RenameStep
 
 __all__ = [
@@ -95,27 +97,51 @@ def _escape(match: re.Match[str]) -> str:
     return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
 
-def script(plan: Plan, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> str:
-    """Return *plan* as one transaction for ``psql -1 -f`` or ``psql -f``.
+def script(
+    plan: Plan,
+    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+    batches: Sequence[Sequence[RenameStep]] | None = None,
+) -> str:
+    """Return *plan* as a script of one transaction per batch.
 
     The text is UTF-8 and says so to the server. Each statement follows a
     comment with its finding's message; a detour via a temporary name says so.
+    One batch (the default: every step, in plan order) runs under ``psql -1
+    -f``; several commit one by one under ``psql -v ON_ERROR_STOP=1 -f``, and
+    the header says so.
+
+    :param batches: the steps of each transaction, in order, as
+        :func:`seqcheck.batches.split_plan` cuts them.
     """
     if not plan.steps:
         return "-- seqcheck: nothing to rename\n"
-    count = len(plan.steps)
+    groups = [plan.steps] if batches is None else [b for b in batches if b]
+    count = sum(len(b) for b in groups)
+    renames = f"{count} rename{'s' if count != 1 else ''}"
+    if len(groups) == 1:
+        head = f"-- seqcheck: {renames} in one transaction; run with psql -1 -f FILE"
+    else:
+        head = (
+            f"-- seqcheck: {renames} in {len(groups)} transactions (the server's"
+            " lock table does not hold them in one); run with"
+            " psql -v ON_ERROR_STOP=1 -f FILE, not -1; if it stops, run"
+            " seqcheck fix again: it plans only what is left"
+        )
     lines = [
-        f"-- seqcheck: {count} rename{'s' if count != 1 else ''} in one transaction",
+        head,
         _line(sql.SQL("SET client_encoding = {}").format(sql.Literal("UTF8"))),
-        _line(begin()),
-        _line(set_lock_timeout(lock_timeout)),
     ]
-    for step in plan.steps:
-        note = step.finding.message
-        if step.phase is not Phase.RENAME:
-            note += f" [{step.phase}]"
-        lines += ["", comment(note), _line(statement(step))]
-    lines += ["", _line(sql.SQL("COMMIT"))]
+    for number, steps in enumerate(groups, 1):
+        if len(groups) > 1:
+            size = f"{len(steps)} rename{'s' if len(steps) != 1 else ''}"
+            lines += ["", f"-- batch {number} of {len(groups)}: {size}"]
+        lines += [_line(begin()), _line(set_lock_timeout(lock_timeout))]
+        for step in steps:
+            note = step.finding.message
+            if step.phase is not Phase.RENAME:
+                note += f" [{step.phase}]"
+            lines += ["", comment(note), _line(statement(step))]
+        lines += ["", _line(sql.SQL("COMMIT"))]
     return "\n".join(lines) + "\n"
 
 
@@ -137,6 +163,70 @@ def set_statement_timeout(milliseconds: int) -> sql.Composed:
     """Return ``SET LOCAL statement_timeout = '<milliseconds>'``."""
     return sql.SQL("SET LOCAL statement_timeout = {}").format(
         sql.Literal(timeout_text(milliseconds))
+    )
+
+
+def lock_settings() -> sql.SQL:
+    """Return the query for the settings that size the shared lock table.
+
+    One row: ``max_locks_per_transaction, max_connections,
+    max_prepared_transactions``.
+    """
+    return sql.SQL(
+        "SELECT pg_catalog.current_setting('max_locks_per_transaction')::int,"
+        " pg_catalog.current_setting('max_connections')::int,"
+        " pg_catalog.current_setting('max_prepared_transactions')::int"
+    )
+
+
+def session_state() -> sql.SQL:
+    """Return the query for ``pg_is_in_recovery()`` (a standby) and ``current_user``."""
+    return sql.SQL("SELECT pg_catalog.pg_is_in_recovery(), current_user::text")
+
+
+def rename_privileges() -> sql.SQL:
+    """Return the query for objects this role may not rename, first by schema.
+
+    Parameters, lists of OIDs: ``relations`` (indexes and sequences),
+    ``creating`` (those of them renamed with ``ALTER INDEX`` or ``ALTER
+    SEQUENCE``, which need CREATE on the schema), ``constraints`` (of tables
+    and domains) and ``statistics``. One row per refused object: ``what,
+    schema, name, owner, owned, usable, creatable``.
+    """
+    return sql.SQL(
+        "SELECT o.what, o.schema, o.name, o.owner, o.owned, o.usable, o.creatable"
+        " FROM ("
+        " SELECT CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'index' END AS what,"
+        " n.nspname::text AS schema, c.relname::text AS name,"
+        " pg_catalog.pg_get_userbyid(c.relowner)::text AS owner,"
+        " pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned,"
+        " pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable,"
+        " (c.oid::int8 <> ALL (%(creating)s::int8[])"
+        " OR pg_catalog.has_schema_privilege(n.oid, 'CREATE')) AS creatable"
+        " FROM pg_catalog.pg_class c"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE c.oid::int8 = ANY (%(relations)s::int8[])"
+        " UNION ALL"
+        " SELECT 'constraint', n.nspname::text, k.conname::text,"
+        " pg_catalog.pg_get_userbyid(coalesce(r.relowner, t.typowner))::text,"
+        " pg_catalog.pg_has_role(coalesce(r.relowner, t.typowner), 'USAGE'),"
+        " pg_catalog.has_schema_privilege(n.oid, 'USAGE'), true"
+        " FROM pg_catalog.pg_constraint k"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace"
+        " LEFT JOIN pg_catalog.pg_class r ON r.oid = k.conrelid"
+        " LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid"
+        " WHERE k.oid::int8 = ANY (%(constraints)s::int8[])"
+        " UNION ALL"
+        " SELECT 'statistics', n.nspname::text, s.stxname::text,"
+        " pg_catalog.pg_get_userbyid(s.stxowner)::text,"
+        " pg_catalog.pg_has_role(s.stxowner, 'USAGE'),"
+        " pg_catalog.has_schema_privilege(n.oid, 'USAGE'),"
+        " pg_catalog.has_schema_privilege(n.oid, 'CREATE')"
+        " FROM pg_catalog.pg_statistic_ext s"
+        " JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace"
+        " WHERE s.oid::int8 = ANY (%(statistics)s::int8[])"
+        ") o WHERE NOT (o.owned AND o.usable AND o.creatable)"
+        " ORDER BY o.schema, o.name"
     )
 
 

@@ -16,12 +16,23 @@ EDGES = {
     "connect",
     "catalog",
     "apply",
+    "preflight",
     "embedded",
     "processes",
     "demo",
     "schemafile",
 }
-PURE = {"naming", "evidence", "targets", "drift", "findings", "plan", "statements"}
+PURE = {
+    "naming",
+    "evidence",
+    "targets",
+    "drift",
+    "findings",
+    "plan",
+    "batches",
+    "verify",
+    "statements",
+}
 FORBIDDEN_IN_PURE = {"typer", "click", "subprocess"}
 
 

@@ -16,9 +16,11 @@ from seqcheck.render.table import shown
 from seqcheck.statements import as_text, statement
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from seqcheck.apply import ApplyResult
     from seqcheck.findings import Finding
-    from seqcheck.plan import Plan
+    from seqcheck.plan import Plan, RenameStep
 
 __all__ = ["applied", "planned"]
 
@@ -27,19 +29,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def planned(plan: Plan, lock_timeout: str) -> str:
-    """Return the statements ``fix --apply`` would run, one per line."""
+def planned(
+    plan: Plan,
+    lock_timeout: str,
+    batches: Sequence[Sequence[RenameStep]] | None = None,
+) -> str:
+    """Return the statements ``fix --apply`` would run, one per line.
+
+    :param batches: the steps of each transaction, as ``--apply`` cuts them;
+        by default one, in plan order.
+    """
     if not plan.steps:
         return "Nothing to rename.\n"
+    groups = [plan.steps] if batches is None else [b for b in batches if b]
+    count = _plural(sum(len(b) for b in groups), "statement")
+    where = "one transaction" if len(groups) == 1 else f"{len(groups)} transactions"
     lines = [
-        f"Plan: {_plural(len(plan.steps), 'statement')} in one transaction"
-        f" (lock_timeout {lock_timeout}); run it with seqcheck fix --apply",
+        f"Plan: {count} in {where} (lock_timeout {lock_timeout});"
+        " run it with seqcheck fix --apply",
     ]
-    for step in plan.steps:
-        line = "  " + shown(as_text(statement(step))) + ";"
-        if step.phase is not Phase.RENAME:
-            line += f"  -- {step.phase}"
-        lines.append(line)
+    for number, steps in enumerate(groups, 1):
+        if len(groups) > 1:
+            lines.append(f"  -- batch {number} of {len(groups)}")
+        for step in steps:
+            line = "  " + shown(as_text(statement(step))) + ";"
+            if step.phase is not Phase.RENAME:
+                line += f"  -- {step.phase}"
+            lines.append(line)
     return "\n".join(lines) + "\n"
 
 
@@ -59,10 +75,13 @@ def applied(result: ApplyResult, left: tuple[Finding, ...] = ()) -> str:
             for r in result.renames
         ]
         table = tabulate(rows, tablefmt="plain", disable_numparse=True)
+        where, each = "one transaction", ""
+        if result.batches > 1:
+            where, each = f"{result.batches} transactions", "each "
         lines += [
-            f"Renamed {_plural(len(result.renames), 'object')} in one transaction"
+            f"Renamed {_plural(len(result.renames), 'object')} in {where}"
             f" ({_plural(len(result.steps), 'statement')}, {result.seconds:.2f} s),"
-            " verified by a re-scan before commit:",
+            f" {each}verified by a re-scan before commit:",
             *("  " + line.rstrip() for line in table.splitlines()),
         ]
     else:

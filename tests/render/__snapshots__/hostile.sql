@@ -1,4 +1,4 @@
--- seqcheck: 10 renames in one transaction
+-- seqcheck: 10 renames in one transaction; run with psql -1 -f FILE
 SET client_encoding = 'UTF8';
 BEGIN;
 SET LOCAL lock_timeout = '2s';
