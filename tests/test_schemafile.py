@@ -297,7 +297,9 @@ def _psql_child(pid: int) -> bool:
     return False
 
 
-def test_sigint_mid_load_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("group", [False, True], ids=["process", "ctrl-c"])
+def test_sigint_mid_load_leaves_nothing(tmp_path: Path, group: bool) -> None:
+    """SIGINT to seqcheck alone, or to its process group as Ctrl-C sends it."""
     slow = tmp_path / "slow.sql"
     slow.write_text(
         "CREATE TABLE early (id serial PRIMARY KEY);\nSELECT pg_sleep(60);\n"
@@ -311,6 +313,7 @@ def test_sigint_mid_load_leaves_nothing(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        start_new_session=group,
     ) as proc:
         deadline = time.monotonic() + 120
         while not _psql_child(proc.pid):
@@ -319,7 +322,10 @@ def test_sigint_mid_load_leaves_nothing(tmp_path: Path) -> None:
             time.sleep(0.05)
         time.sleep(0.5)  # psql is in pg_sleep now
         assert leftovers(proc.pid) != []
-        proc.send_signal(signal.SIGINT)
+        if group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert err.decode().splitlines() == ["seqcheck: error: interrupted"]
