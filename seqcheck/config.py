@@ -19,7 +19,8 @@ Keys::
     strict = false                         # as --strict / --no-strict
     min_confidence = "likely"              # as --min-confidence
     lock_timeout = "2s"                    # as fix --lock-timeout
-    convention = "postgres"                # the only one supported so far
+    convention = "postgres"                # "sqlalchemy" (naming_convention), "rails"
+    naming_convention = {ix = "ix_%(column_0_label)s", pk = "pk_%(table_name)s"}
     ignore = [{object = "public.legacy_pkey", reason = "kept for the ETL job"}]
 
 An option given on the command line wins over the file. An unknown key or a
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from seqcheck.conventions import Template, convention_for, sqlalchemy
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind, Tier
 
@@ -48,8 +50,7 @@ __all__ = ["Config", "Ignore", "duration_ms", "find_config", "load_config"]
 
 PYPROJECT = "pyproject.toml"
 OWN_FILE = "seqcheck.toml"
-CONVENTIONS = ("postgres",)
-LATER_CONVENTIONS = ("sqlalchemy", "rails")
+CONVENTIONS = ("postgres", "sqlalchemy", "rails")
 
 _LISTS = ("schemas", "exclude_schemas", "tables", "exclude_tables")
 _KEYS = (
@@ -59,6 +60,7 @@ _KEYS = (
     "min_confidence",
     "lock_timeout",
     "convention",
+    "naming_convention",
     "ignore",
 )
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*", re.I)
@@ -93,6 +95,7 @@ class Config:
     lock_timeout: str | None = None
     convention: str = "postgres"
     ignore: tuple[Ignore, ...] = ()
+    naming: Template | None = None
     _ignored: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +123,7 @@ class Config:
                 "exclude_tables", self.exclude_tables, given.exclude_tables
             ),
             kinds=pick("kinds", self.kinds, given.kinds),
+            convention=pick("convention", self.naming, given.convention),
             strict=pick("strict", self.strict, given.strict),
             min_confidence=pick(
                 "min_confidence", self.min_confidence, given.min_confidence
@@ -203,6 +207,7 @@ def _parse(path: Path, where: str, data: dict[str, object]) -> Config:
     if "kinds" in data:
         names = _strings(where, "kinds", data["kinds"])
         kinds = frozenset(_choice(where, "kinds", n, Kind) for n in names)
+    convention, naming = _convention(where, data)
     strict = data.get("strict")
     if strict is not None and not isinstance(strict, bool):
         raise SeqcheckError(f"{where}: 'strict' must be true or false")
@@ -226,12 +231,9 @@ def _parse(path: Path, where: str, data: dict[str, object]) -> Config:
         lock_timeout=(
             _timeout(where, data["lock_timeout"]) if "lock_timeout" in data else None
         ),
-        convention=(
-            _convention(where, data["convention"])
-            if "convention" in data
-            else "postgres"
-        ),
+        convention=convention,
         ignore=_ignores(where, data["ignore"]) if "ignore" in data else (),
+        naming=naming,
     )
 
 
@@ -267,16 +269,32 @@ def _timeout(where: str, value: object) -> str:
     return text
 
 
-def _convention(where: str, value: object) -> str:
-    if value in CONVENTIONS:
-        return str(value)
-    if value in LATER_CONVENTIONS or isinstance(value, dict):
-        shown = "a naming_convention table" if isinstance(value, dict) else repr(value)
+def _convention(where: str, data: dict[str, object]) -> tuple[str, Template | None]:
+    """Return the convention's name and templates (``naming_convention`` implies
+    ``sqlalchemy``)."""
+    templates = data.get("naming_convention")
+    value = data.get(
+        "convention", "sqlalchemy" if templates is not None else "postgres"
+    )
+    if value not in CONVENTIONS:
         raise SeqcheckError(
-            f"{where}: 'convention' {shown} is not supported yet",
-            "only 'postgres' for now",
+            f"{where}: 'convention' {value!r} is unknown",
+            "use postgres, sqlalchemy or rails",
         )
-    raise SeqcheckError(f"{where}: 'convention' {value!r} is unknown", "use 'postgres'")
+    name = str(value)
+    if templates is not None and name != "sqlalchemy":
+        raise SeqcheckError(
+            f"{where}: 'naming_convention' goes with convention = \"sqlalchemy\""
+        )
+    if name == "sqlalchemy":
+        if not isinstance(templates, dict) or not templates:
+            raise SeqcheckError(
+                f"{where}: convention \"sqlalchemy\" needs a 'naming_convention' table",
+                "the dict given to MetaData(naming_convention=...), e.g."
+                ' naming_convention = {pk = "pk_%(table_name)s"}',
+            )
+        return name, sqlalchemy(templates, f"{where}: naming_convention")
+    return name, convention_for(name)
 
 
 def _ignores(where: str, value: object) -> tuple[Ignore, ...]:

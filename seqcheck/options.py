@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from seqcheck.conventions import Template, convention_for
 from seqcheck.drift import Scope
+from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind, Tier
 
 if TYPE_CHECKING:
@@ -37,7 +39,28 @@ _SCOPE_FIELDS = {
     "kind": "kinds",
     "strict": "strict",
     "min_confidence": "min_confidence",
+    "convention": "convention",
 }
+
+
+class ConventionName(StrEnum):
+    """The ``--convention`` values."""
+
+    POSTGRES = "postgres"
+    RAILS = "rails"
+    SQLALCHEMY = "sqlalchemy"
+
+
+def _named_convention(name: ConventionName, config: Config | None) -> Template | None:
+    """Return the convention ``--convention`` names (SQLAlchemy's needs the config)."""
+    if name is ConventionName.SQLALCHEMY:
+        if config is None or config.naming is None or config.convention != name.value:
+            raise SeqcheckError(
+                "--convention sqlalchemy needs the templates",
+                "set naming_convention = {...} in [tool.seqcheck] or seqcheck.toml",
+            )
+        return config.naming
+    return convention_for(name.value)
 
 
 class Format(StrEnum):
@@ -120,6 +143,14 @@ class Shared:
         Confidence,
         typer.Option("--min-confidence", help="Report likely findings too, or not."),
     ] = Confidence.LIKELY
+    convention: Annotated[
+        ConventionName,
+        typer.Option(
+            "--convention",
+            help="Naming convention: postgres, rails, or sqlalchemy (its"
+            " templates come from naming_convention in the config file).",
+        ),
+    ] = ConventionName.POSTGRES
     connect_timeout: Annotated[
         int | None,
         typer.Option(
@@ -180,6 +211,7 @@ class Shared:
             kinds=frozenset(self.kind or ()),
             strict=self.strict,
             min_confidence=Tier(self.min_confidence.value),
+            convention=_named_convention(self.convention, config),
         )
         if config is None:
             return scope
