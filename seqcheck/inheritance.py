@@ -58,13 +58,13 @@ def dead_ends(findings: Iterable[Finding], catalog: Catalog) -> tuple[Finding, .
             named[(con.table_oid, con.column_names[0])] = con.name
     out: list[Finding] = []
     for finding in findings:
-        con = constraints.get(finding.object_oid)
-        if finding.kind is not Kind.NOT_NULL or con is None or not con.column_names:
+        found = constraints.get(finding.object_oid)
+        if finding.kind is not Kind.NOT_NULL or found is None or not found.column_names:
             continue
-        column = con.column_names[0]
+        column = found.column_names[0]
         if any(
             named.get((child, column)) != finding.name
-            for child in below.get(con.table_oid, ())
+            for child in below.get(found.table_oid, ())
         ):
             out.append(finding)
     return tuple(out)
