@@ -359,10 +359,10 @@ def test_config_errors_exit_2_naming_file_and_key(db: TestDB, tmp_path: Path) ->
         f"{config}: unknown key 'schema'",
         "did you mean 'schemas'?",
     )
-    config.write_text("convention = 'sqlalchemy'\n", encoding="utf-8")
+    config.write_text("convention = 'django'\n", encoding="utf-8")
     assert_error(
         run("scan", db.dsn, "--config", str(config)),
-        f"{config}: 'convention' 'sqlalchemy' is not supported yet",
+        f"{config}: 'convention' 'django' is unknown",
     )
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text("[tool.seqcheck]\nstrict = 'yes'\n", encoding="utf-8")
