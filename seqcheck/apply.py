@@ -123,9 +123,10 @@ class _Where:
     def nothing(self) -> str:
         if self.number == 1:
             return "nothing was changed"
+        before = "batch 1" if self.number == 2 else f"batches 1-{self.number - 1}"
         return (
-            f"nothing of batch {self.number} of {self.total} was committed; the"
-            f" {self.number - 1} before it were ({self.committed} renames):"
+            f"nothing of batch {self.number} of {self.total} was committed;"
+            f" {before} ({self.committed} renames) stay committed:"
             " run seqcheck fix --apply again to finish"
         )
 
@@ -387,13 +388,22 @@ def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None
     for start in range(0, len(steps), _PIPELINE_CHUNK):
         chunk = steps[start : start + _PIPELINE_CHUNK]
         cursors: list[psycopg.Cursor[Any]] = []
+        error: psycopg.Error | None = None
         try:
             with conn.pipeline():
                 for step in chunk:
                     cursor = conn.cursor()
                     cursors.append(cursor)
-                    cursor.execute(statement(step))
+                    try:
+                        cursor.execute(statement(step))
+                    except psycopg.Error as exc:
+                        # Leave the block normally: psycopg logs a warning
+                        # when ending a pipeline fails while an error is raised.
+                        error = exc
+                        break
         except psycopg.Error as exc:
+            error = error or exc
+        if error is not None:
             failed = next(
                 (
                     n
@@ -402,7 +412,7 @@ def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None
                 ),
                 len(cursors) - 1,
             )
-            raise _StepFailed(chunk[failed], exc, start + failed + 1) from exc
+            raise _StepFailed(chunk[failed], error, start + failed + 1) from error
 
 
 def _first_line(text: str) -> str:
