@@ -255,16 +255,33 @@ class Moves:
     :param objects: ``(schema, new table) → {old name: new name}`` for its
         primary key, unique constraints, foreign keys, checks and indexes.
     :param sequences: ``schema → {old sequence: new sequence}``.
+    :param serial: ``schema → sequences owned by a column (serial)``: a default
+        ``nextval('…'::regclass)`` on one of them is dropped from the reflection,
+        as Alembic's PostgreSQL support drops it when it reflects a serial
+        column (it asks the server, which knows only the old names).
     """
 
     tables: Mapping[TableKey, str]
     columns: Mapping[TableKey, Mapping[str, str]]
     objects: Mapping[TableKey, Mapping[str, str]] = field(default_factory=dict)
     sequences: Mapping[str | None, Mapping[str, str]] = field(default_factory=dict)
+    serial: Mapping[str | None, frozenset[str]] = field(default_factory=dict)
 
     def after(self, key: TableKey) -> TableKey:
         """Return the key of table *key* after the renames."""
         return (key[0], self.tables.get(key, key[1]))
+
+
+_NEXTVAL = re.compile(r"nextval\('(.+?)'::regclass\)")
+
+
+def _unquoted(name: str) -> str:
+    """Return the last part of a possibly qualified, quoted relation name."""
+    parts = re.findall(r'"((?:[^"]|"")*)"|([^."]+)', name)
+    if not parts:
+        return name
+    quoted, plain = parts[-1]
+    return str(quoted).replace('""', '"') if quoted else str(plain)
 
 
 def _words(mapping: Mapping[str, str]) -> re.Pattern[str] | None:
@@ -326,16 +343,13 @@ def _moved(key: str, value: Any, table: TableKey, moves: Moves) -> Any:
         return objects.get(str(name), name) if name is not None else None
 
     if key == "columns":
-        sequences = moves.sequences.get(schema, {})
+        serial = moves.serial.get(schema, frozenset())
         for entry in value:
             entry["name"] = col(entry["name"])
             default = entry.get("default")
-            if isinstance(default, str):
-                for old, new in sequences.items():
-                    default = default.replace(
-                        f"'{old}'::regclass", f"'{new}'::regclass"
-                    )
-                entry["default"] = default
+            found = _NEXTVAL.fullmatch(default) if isinstance(default, str) else None
+            if found is not None and _unquoted(found[1]) in serial:
+                del entry["default"]
     elif key == "pk_constraint" and value:
         value["name"] = obj(value.get("name"))
         value["constrained_columns"] = [

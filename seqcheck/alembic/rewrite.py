@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 
     from seqcheck.alembic.derive import Derived
     from seqcheck.alembic.settings import Settings
+    from seqcheck.catalog import Catalog
     from seqcheck.conventions import Template
     from seqcheck.plan import RenameStep
 
@@ -442,7 +443,7 @@ def _apply(
         },
     )
     derived = derive(catalog, renames, _conventions(run))
-    moves = _moves(run, tables, columns, derived)
+    moves = _moves(run, tables, columns, derived, catalog)
 
     renamed = set(tables) | set(columns)
     affected = set(renamed)
@@ -501,16 +502,28 @@ def _moves(
     tables: dict[TableKey, str],
     columns: dict[TableKey, dict[str, str]],
     derived: Derived,
+    catalog: Catalog,
 ) -> Moves:
     objects: dict[TableKey, dict[str, str]] = defaultdict(dict)
     sequences: dict[str | None, dict[str, str]] = defaultdict(dict)
+    schemas = {s.oid: s.name for s in catalog.schemas}
+    serial: dict[str | None, set[str]] = defaultdict(set)
+    for seq in catalog.sequences:
+        if seq.deptype == "a" and seq.schema_oid in schemas:
+            serial[run.norm(schemas[seq.schema_oid])].add(seq.name)
     for finding in derived.findings:
         schema = run.norm(finding.schema)
         if finding.kind is Kind.SEQUENCE:
             sequences[schema][finding.name] = finding.expected
         elif finding.kind is not Kind.INDEX_COLUMN:
             objects[(schema, finding.table)][finding.name] = finding.expected
-    return Moves(tables, columns, objects, sequences)
+    return Moves(
+        tables,
+        columns,
+        objects,
+        sequences,
+        {schema: frozenset(names) for schema, names in serial.items()},
+    )
 
 
 def _about(run: _Run, op: Any, keys: set[TableKey]) -> bool:
