@@ -82,6 +82,7 @@ class Drift:
     tables_checked: int
     unusable_schemas: tuple[str, ...] = ()
     renamed_from: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    checked: tuple[tuple[str, str], ...] = ()
 
 
 def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
@@ -146,6 +147,9 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     return Drift(
         findings=tuple(sorted(findings, key=_order)),
         tables_checked=len(tables),
+        checked=tuple(
+            sorted((schemas[t.schema_oid].name, t.name) for t in tables.values())
+        ),
         unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
         renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
     )

@@ -35,6 +35,14 @@ def render(report: Report) -> str:
     cases: list[ET.Element] = []
     failures = 0
     groups = by_table(drift.findings)
+    found = {(schema, table) for schema, table, _ in groups}
+    # Every checked table is a test case: those without findings pass.
+    groups += [
+        (schema, table, [])
+        for schema, table in drift.checked
+        if (schema, table) not in found
+    ]
+    groups.sort(key=lambda group: (group[0], group[1]))
     for schema, table, findings in groups:
         case = ET.Element(
             "testcase",
@@ -65,7 +73,7 @@ def render(report: Report) -> str:
             ET.SubElement(case, "system-out").text = _lines(passing, steps)
         cases.append(case)
     clean = max(drift.tables_checked - len(groups), 0)
-    if clean or not cases:
+    if clean or not cases:  # a Drift that does not name its tables: count them
         cases.append(
             ET.Element(
                 "testcase",
