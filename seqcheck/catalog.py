@@ -32,6 +32,7 @@ __all__ = [
     "Statistic",
     "Table",
     "TakenName",
+    "TextSource",
     "read_catalog",
     "read_server_info",
 ]
@@ -158,6 +159,22 @@ class TakenName(NamedTuple):
     names: tuple[str, ...]
 
 
+class TextSource(NamedTuple):
+    """A text that may name objects, looked up at run time (NAMING.md §5.3).
+
+    :param kind: ``default`` (a column default that casts to regclass at run
+        time), ``function`` or ``procedure`` (its source body).
+    :param owner: the table, or the routine as ``name(argument types)``.
+    :param detail: the column of a default; the language of a routine.
+    """
+
+    kind: str
+    schema: str
+    owner: str
+    detail: str
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class Catalog:
     """One consistent snapshot of everything the rules read."""
@@ -170,6 +187,7 @@ class Catalog:
     constraints: tuple[Constraint, ...]
     statistics: tuple[Statistic, ...]
     names: tuple[TakenName, ...] = field(default=())
+    texts: tuple[TextSource, ...] = field(default=())
 
 
 def _sql_dir() -> Path:
@@ -250,6 +268,7 @@ def read_catalog(
             conn, "statistics" if server.major >= 14 else "statistics.pg12", Statistic
         ),
         names=_records(conn, "names", TakenName),
+        texts=_records(conn, "text_references", TextSource),
     )
     log.debug(
         "catalog: %d tables, %d indexes, %d constraints",

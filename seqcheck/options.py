@@ -72,6 +72,7 @@ class Format(StrEnum):
     GITHUB = "github"
     JUNIT = "junit"
     SARIF = "sarif"
+    ALEMBIC = "alembic"
 
 
 class Confidence(StrEnum):

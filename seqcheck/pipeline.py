@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from seqcheck.catalog import read_catalog, read_server_info
@@ -17,6 +17,7 @@ from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS, snapshot
 from seqcheck.drift import Scope, find_drift
 from seqcheck.findings import Tier
 from seqcheck.plan import make_plan
+from seqcheck.references import TextReferences, find_text_references
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,6 +40,9 @@ class Scanned:
 
     :param dropped: findings left out of :attr:`drift` and the plan by the
         *drop* predicate of :func:`scan_connection` (ignore entries, baseline).
+    :param references: the text references to the objects of the findings.
+    :param refused: findings left out of the plan (not of :attr:`drift`)
+        because their object is named as text somewhere.
     """
 
     server: ServerInfo
@@ -47,6 +51,8 @@ class Scanned:
     drift: Drift
     plan: Plan
     dropped: tuple[Finding, ...] = ()
+    references: TextReferences = field(default_factory=TextReferences)
+    refused: tuple[Finding, ...] = ()
 
 
 def scan_connection(
@@ -56,12 +62,16 @@ def scan_connection(
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
     keep_index_columns: bool = False,
     drop: Callable[[Finding], bool] | None = None,
+    allow_text_references: bool = False,
 ) -> Scanned:
     """Read the catalog in one snapshot, find drift in *scope* and plan the fix.
 
     :param keep_index_columns: plan no renames of stale index column names.
     :param drop: findings to leave out of the result and the plan (the
         config's ignore entries, a baseline's known findings).
+    :param allow_text_references: plan renames of objects that are named as
+        text (a ``nextval('x'::text)`` default, a function body); by default
+        they are left out of the plan and listed as refused.
     :raises SeqcheckError: the catalog cannot be read (see :func:`snapshot`).
     """
     scope = scope or Scope()
@@ -79,12 +89,19 @@ def scan_connection(
         if dropped:
             kept = tuple(f for f in drift.findings if not drop(f))
             drift = replace(drift, findings=kept)
+    references = find_text_references(catalog.texts, drift.findings)
+    refused: tuple[Finding, ...] = ()
+    planned = drift
+    if references and not allow_text_references:
+        refused = tuple(f for f in drift.findings if references.of(f))
+        kept = tuple(f for f in drift.findings if not references.of(f))
+        planned = replace(drift, findings=kept)
     started = time.perf_counter()
     plan = make_plan(
-        drift, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
+        planned, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
     )
     log.debug("plan made in %.2f s", time.perf_counter() - started)
-    return Scanned(server, catalog, scope, drift, plan, dropped)
+    return Scanned(server, catalog, scope, drift, plan, dropped, references, refused)
 
 
 def failing(

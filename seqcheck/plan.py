@@ -8,7 +8,7 @@ name. Index-column renames come last and name the index as it is by then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
 from seqcheck.targets import spaces
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection
+    from collections.abc import Callable, Collection, Sequence
 
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
@@ -30,6 +30,7 @@ __all__ = [
     "RenameStep",
     "StatementKind",
     "make_plan",
+    "undo_steps",
 ]
 
 #: What a plan renames unless told otherwise: certain and likely findings.
@@ -98,6 +99,8 @@ class RenameStep:
     :param table: the owning table, or the domain for ``domain`` steps.
     :param index: for ``index-column`` steps, the index's name at this point.
     :param finding: the finding this step (helps to) fix.
+    :param undo: the step undoes a rename of *finding* (``fix --reverse``):
+        it renames *old*, the fixed name, back to *new*.
     """
 
     kind: Kind
@@ -111,6 +114,7 @@ class RenameStep:
     finding: Finding
     index: str = ""
     phase: Phase = Phase.RENAME
+    undo: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,4 +318,37 @@ def _step(
         finding=finding,
         index=index,
         phase=phase,
+    )
+
+
+_UNDO_PHASE = {
+    Phase.RENAME: Phase.RENAME,
+    Phase.TO_TEMP: Phase.FROM_TEMP,
+    Phase.FROM_TEMP: Phase.TO_TEMP,
+}
+
+
+def undo_steps(
+    batches: Sequence[Sequence[RenameStep]],
+) -> tuple[tuple[RenameStep, ...], ...]:
+    """Return the transactions that undo *batches*, in the order to run them.
+
+    Last batch first and, inside each, last step first, every step renaming
+    its new name back to its old one. Each undo step finds the object under
+    the name its forward step gave it, and the name it takes back is free
+    again: the forward steps after it, which may have taken it, are undone.
+    Temporary names are used the same way, in reverse.
+    """
+    return tuple(
+        tuple(
+            replace(
+                step,
+                old=step.new,
+                new=step.old,
+                phase=_UNDO_PHASE[step.phase],
+                undo=not step.undo,
+            )
+            for step in reversed(batch)
+        )
+        for batch in reversed(batches)
     )

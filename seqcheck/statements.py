@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
-from seqcheck.plan import Phase, StatementKind
+from seqcheck.findings import Kind
+from seqcheck.plan import Phase, Plan, StatementKind, undo_steps
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from seqcheck.plan import Plan, RenameStep
+    from seqcheck.plan import RenameStep
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
@@ -27,6 +28,8 @@ __all__ = [
     "script",
     "set_lock_timeout",
     "statement",
+    "step_note",
+    "undo_script",
 ]
 
 DEFAULT_LOCK_TIMEOUT = "2s"
@@ -137,12 +140,45 @@ def script(
             lines += ["", f"-- batch {number} of {len(groups)}: {size}"]
         lines += [_line(begin()), _line(set_lock_timeout(lock_timeout))]
         for step in steps:
-            note = step.finding.message
-            if step.phase is not Phase.RENAME:
-                note += f" [{step.phase}]"
-            lines += ["", comment(note), _line(statement(step))]
+            lines += ["", comment(step_note(step)), _line(statement(step))]
         lines += ["", _line(sql.SQL("COMMIT"))]
     return "\n".join(lines) + "\n"
+
+
+def step_note(step: RenameStep) -> str:
+    """Return the comment above *step*'s statement: what it fixes, or undoes."""
+    finding = step.finding
+    note = finding.message
+    if step.undo and finding.kind is Kind.INDEX_COLUMN:
+        note = (
+            f"undo: index {finding.object_name} column {finding.new_column!r}"
+            f" back to {finding.column!r}"
+        )
+    elif step.undo:
+        note = f"undo: {finding.kind} {finding.expected!r} back to {finding.name!r}"
+    if step.phase is not Phase.RENAME:
+        note += f" [{step.phase}]"
+    return note
+
+
+def undo_script(
+    batches: Sequence[Sequence[RenameStep]], lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+) -> str:
+    """Return the script that undoes the forward script of *batches*.
+
+    *batches* are the forward transactions, as :func:`script` writes them;
+    the undo runs them last first, each step renaming back
+    (:func:`seqcheck.plan.undo_steps`), temporary names included.
+    """
+    undo = undo_steps(batches)
+    steps = tuple(step for batch in undo for step in batch)
+    if not steps:
+        return "-- seqcheck: nothing to rename, nothing to undo\n"
+    head = comment(
+        "seqcheck fix --reverse: undoes the renames of seqcheck fix --format sql"
+        " (same plan), last first; run it only after that script"
+    )
+    return head + "\n" + script(Plan(steps), lock_timeout, undo)
 
 
 def _line(query: sql.Composable) -> str:

@@ -32,6 +32,7 @@ PURE = {
     "batches",
     "verify",
     "statements",
+    "references",
 }
 FORBIDDEN_IN_PURE = {"typer", "click", "subprocess"}
 

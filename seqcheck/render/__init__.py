@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from seqcheck.render import github, json, junit, sarif, sql, table
+from seqcheck.render import alembic, github, json, junit, sarif, sql, table
 from seqcheck.render.report import Report
 
 __all__ = ["FORMATS", "Report"]
@@ -21,4 +21,5 @@ FORMATS: dict[str, Callable[[Report], str]] = {
     "github": github.render,
     "junit": junit.render,
     "sarif": sarif.render,
+    "alembic": alembic.render,
 }

@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from seqcheck.findings import Kind
 from seqcheck.plan import Phase
+from seqcheck.references import CAVEAT, TextReferences
 from seqcheck.render.table import shown
 from seqcheck.statements import as_text, statement
 
@@ -33,12 +34,31 @@ def planned(
     plan: Plan,
     lock_timeout: str,
     batches: Sequence[Sequence[RenameStep]] | None = None,
+    refused: Sequence[Finding] = (),
 ) -> str:
     """Return the statements ``fix --apply`` would run, one per line.
 
     :param batches: the steps of each transaction, as ``--apply`` cuts them;
         by default one, in plan order.
+    :param refused: findings left out of the plan for their text references.
     """
+    return _planned(plan, lock_timeout, batches) + _refused(refused)
+
+
+def _refused(refused: Sequence[Finding]) -> str:
+    if not refused:
+        return ""
+    lines = [
+        f"Left out ({_plural(len(refused), 'object')} named as text, {CAVEAT};"
+        " rename with --allow-text-references):",
+        *(f"  {shown(f.schema)}.{shown(f.table)}: {shown(f.message)}" for f in refused),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _planned(
+    plan: Plan, lock_timeout: str, batches: Sequence[Sequence[RenameStep]] | None
+) -> str:
     if not plan.steps:
         return "Nothing to rename.\n"
     groups = [plan.steps] if batches is None else [b for b in batches if b]
@@ -59,8 +79,17 @@ def planned(
     return "\n".join(lines) + "\n"
 
 
-def applied(result: ApplyResult, left: tuple[Finding, ...] = ()) -> str:
-    """Return what *result* renamed, and the findings it left (*left*)."""
+def applied(
+    result: ApplyResult,
+    left: tuple[Finding, ...] = (),
+    references: TextReferences | None = None,
+) -> str:
+    """Return what *result* renamed, and the findings it left (*left*).
+
+    :param references: text references found before the renames: those to
+        renamed objects now name old names; those to *left* kept them out.
+    """
+    references = references or TextReferences()
     lines: list[str] = []
     if result.renames:
         rows = [
@@ -86,9 +115,24 @@ def applied(result: ApplyResult, left: tuple[Finding, ...] = ()) -> str:
         ]
     else:
         lines.append("Nothing to rename.")
+    broken = [
+        (r, found)
+        for r in result.renames
+        if (found := references.of_object(r.kind, r.object_oid))
+    ]
+    if broken:
+        lines.append(
+            "Named as text under their old names (update these yourself;"
+            f" seqcheck never rewrites them; {CAVEAT}):"
+        )
+        for rename, found in broken:
+            lines.append(f"  {shown(rename.schema)}.{shown(rename.old)}:")
+            lines += [f"    {shown(t.where)}: {shown(t.text)}" for t in found]
     if left:
         lines.append(f"Left as they are ({_plural(len(left), 'finding')}):")
-        lines += [
-            f"  {shown(f.schema)}.{shown(f.table)}: {shown(f.message)}" for f in left
-        ]
+        for f in left:
+            line = f"  {shown(f.schema)}.{shown(f.table)}: {shown(f.message)}"
+            if references.of(f):
+                line += " [named as text: rename with --allow-text-references]"
+            lines.append(line)
     return "\n".join(lines) + "\n"

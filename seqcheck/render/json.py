@@ -16,6 +16,7 @@ from seqcheck.statements import as_text, statement
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
+    from seqcheck.references import TextReference
     from seqcheck.render.report import Report
 
 __all__ = ["VERSION", "render"]
@@ -45,7 +46,10 @@ def document(report: Report) -> dict[str, _Json]:
                 "schema": schema,
                 "table": table,
                 "renamed_from": list(renamed),
-                "findings": [_finding(f, steps.get(f, ())) for f in findings],
+                "findings": [
+                    _finding(f, steps.get(f, ()), report.references.of(f))
+                    for f in findings
+                ],
             }
         )
     return {
@@ -67,7 +71,11 @@ def document(report: Report) -> dict[str, _Json]:
     }
 
 
-def _finding(finding: Finding, steps: tuple[RenameStep, ...]) -> dict[str, _Json]:
+def _finding(
+    finding: Finding,
+    steps: tuple[RenameStep, ...],
+    references: tuple[TextReference, ...],
+) -> dict[str, _Json]:
     """Return one finding; ``statement`` holds every step that fixes it."""
     text = " ".join(as_text(statement(step)) + ";" for step in steps)
     return {
@@ -80,4 +88,7 @@ def _finding(finding: Finding, steps: tuple[RenameStep, ...]) -> dict[str, _Json
         "stale": finding.stale,
         "statement": text or None,
         "lock": steps[-1].lock if steps else None,
+        "text_references": [
+            {"kind": r.kind, "where": r.where, "text": r.text} for r in references
+        ],
     }

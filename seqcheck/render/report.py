@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Finding, Tier
+from seqcheck.references import TextReferences
 from seqcheck.rules import RULES
 from seqcheck.statements import as_text, statement
 
@@ -37,6 +38,8 @@ class Report:
     :param tool_version: seqcheck's version.
     :param strict: ``--strict`` was given (custom findings are reported).
     :param colour: the table may use ANSI colours.
+    :param references: text references to the findings' objects.
+    :param refused: findings left out of *plan* for their text references.
     """
 
     drift: Drift
@@ -45,6 +48,8 @@ class Report:
     tool_version: str
     strict: bool = False
     colour: bool = False
+    references: TextReferences = field(default_factory=TextReferences)
+    refused: tuple[Finding, ...] = ()
 
     def counts(self) -> Counter[Tier]:
         """Return the number of findings per tier."""

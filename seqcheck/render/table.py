@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from tabulate import tabulate
 
 from seqcheck.findings import Tier
+from seqcheck.references import CAVEAT
 from seqcheck.render.report import by_table
 
 if TYPE_CHECKING:
+    from seqcheck.findings import Finding
     from seqcheck.render.report import Report
 
 __all__ = ["render", "shown"]
@@ -67,7 +69,8 @@ def render(report: Report) -> str:
             rows, headers=_HEADERS, tablefmt="simple", disable_numparse=True
         )
         heading = f"{_BOLD}{title}{_RESET}" if report.colour else title
-        blocks.append(heading + "\n" + _indent(body))
+        notes = "".join(_references(report, f) for f in findings)
+        blocks.append(heading + "\n" + _indent(body) + notes)
     counts = report.counts()
     parts = [f"{counts[Tier.CERTAIN]} certain", f"{counts[Tier.LIKELY]} likely"]
     if counts[Tier.CUSTOM]:
@@ -79,9 +82,32 @@ def render(report: Report) -> str:
         f" in {checked} checked."
     )
     lines = ["\n\n".join(blocks), "", summary]
+    named = sum(1 for f in drift.findings if report.references.of(f))
+    if named:
+        lines.append(
+            f"{_plural(named, 'object')} named as text ({CAVEAT}): seqcheck fix"
+            " renames them only with --allow-text-references."
+        )
     if report.plan.steps:
         lines.append("Rename script: seqcheck scan --format sql")
     return "\n".join(lines) + "\n"
+
+
+def _references(report: Report, finding: Finding) -> str:
+    """Return the note under *finding*'s table: where its name is written as text."""
+    found = report.references.of(finding)
+    if not found:
+        return ""
+    then = (
+        "left out of the plan: rerun with --allow-text-references to rename it"
+        if finding in report.refused
+        else "renaming it breaks them; seqcheck never rewrites them"
+    )
+    lines = [
+        f"  note: {shown(finding.name)} is named as text ({CAVEAT}); {then}:",
+        *(f"    {shown(r.where)}: {shown(r.text)}" for r in found),
+    ]
+    return "\n" + "\n".join(lines)
 
 
 def _paint(report: Report, tier: Tier, text: str) -> str:

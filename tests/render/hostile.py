@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from seqcheck.catalog import TextSource
 from seqcheck.findings import Finding, Kind, Reason, Tier
 from seqcheck.naming import name_bytes
 from seqcheck.plan import make_plan
+from seqcheck.references import find_text_references
 from seqcheck.render import Report
 from tests.builders import SERVER, catalog_for, drift_of, finding, index_column
 
@@ -121,7 +123,36 @@ def hostile_report(*, colour: bool = False, clean: bool = False) -> Report:
     )
     tiers = {Tier.CERTAIN, Tier.LIKELY, Tier.CUSTOM}
     plan = make_plan(drift, catalog, include=tiers)
-    return Report(drift, plan, SERVER, "0.1.0", strict=True, colour=colour)
+    references = find_text_references(() if clean else _TEXTS, found)
+    return Report(
+        drift,
+        plan,
+        SERVER,
+        "0.1.0",
+        strict=True,
+        colour=colour,
+        references=references,
+    )
+
+
+# Text that names the sequence and the primary key (--allow-text-references).
+_TEXTS = (
+    TextSource(
+        "default",
+        SCHEMA,
+        TABLE,
+        "legacy\tid",
+        'nextval((\'"we""ird sch:ema"."😀 marathon_id_seq"\'::text)::regclass)',
+    ),
+    TextSource(
+        "function",
+        SCHEMA,
+        "up\x1bsert(x integer)",
+        "plpgsql",
+        'BEGIN\n  INSERT INTO t VALUES (x) ON CONFLICT ON CONSTRAINT "Mara\nthon_pkey"'
+        " DO NOTHING; -- 100%, a:b\nEND",
+    ),
+)
 
 
 def match_snapshot(name: str, text: str) -> None:

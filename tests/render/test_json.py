@@ -17,6 +17,7 @@ FINDING_KEYS = [
     "stale",
     "statement",
     "lock",
+    "text_references",
 ]
 
 
@@ -72,3 +73,21 @@ def test_clean() -> None:
 
 def test_deterministic() -> None:
     assert FORMATS["json"](hostile_report()) == FORMATS["json"](hostile_report())
+
+
+def test_text_references() -> None:
+    doc = json.loads(FORMATS["json"](hostile_report()))
+    snickers = next(t for t in doc["tables"] if t["table"] == TABLE)
+    found = {f["name"]: f["text_references"] for f in snickers["findings"]}
+    assert found["😀 marathon_id_seq"] == [
+        {
+            "kind": "default",
+            "where": f"column {SCHEMA}.{TABLE}.legacy\tid default",
+            "text": 'nextval((\'"we""ird sch:ema"."😀 marathon_id_seq"\'::text)'
+            "::regclass)",
+        }
+    ]
+    (conflict,) = found["Mara\nthon_pkey"]
+    assert conflict["kind"] == "on-conflict"
+    assert conflict["where"] == f"function {SCHEMA}.up\x1bsert(x integer)"
+    assert found[LONG] == []

@@ -40,11 +40,30 @@ def test_one_line_per_finding_grouped_by_table() -> None:
         'we"ird sch:ema.Snick ers, 100% (renamed from Mara\\nthon, marathon)' in lines
     )
     assert "public.a (renamed from b)" in lines
-    rows = [line for line in lines if line.startswith("  ") and "---" not in line]
+    rows = [
+        line
+        for line in lines
+        if line.startswith("  ") and "---" not in line and line[2:4] not in ("no", "  ")
+    ]
     assert len([r for r in rows if not r.lstrip().startswith("tier")]) == 9
-    assert lines[-2] == (
+    assert lines[-3] == (
         "9 findings (5 certain, 1 likely, 2 custom, 1 index-column)"
         " in 42 tables checked."
+    )
+
+
+def test_text_references_are_noted_under_their_table() -> None:
+    lines = FORMATS["table"](hostile_report()).splitlines()
+    note = lines.index(
+        "  note: 😀 marathon_id_seq is named as text (a textual match: it may"
+        " over-report); renaming it breaks them; seqcheck never rewrites them:"
+    )
+    assert lines[note + 1].startswith(
+        '    column we"ird sch:ema.Snick ers, 100%.legacy\\tid default: nextval(('
+    )
+    assert lines[-2] == (
+        "2 objects named as text (a textual match: it may over-report):"
+        " seqcheck fix renames them only with --allow-text-references."
     )
 
 
