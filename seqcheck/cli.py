@@ -39,6 +39,7 @@ from seqcheck.options import Format, Shared, with_shared
 from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.progress import Progress
 from seqcheck.render import FORMATS, Report
+from seqcheck.render import alembic as render_alembic
 from seqcheck.render import fix as render_fix
 from seqcheck.render import github as render_github
 from seqcheck.schemafile import (
@@ -46,7 +47,7 @@ from seqcheck.schemafile import (
     load_schema_files,
     read_schema_files,
 )
-from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text
+from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text, undo_script
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -185,6 +186,39 @@ def fix(
             " lock_timeout, then twice that, and so on.",
         ),
     ] = DEFAULT_RETRIES,
+    allow_text_references: Annotated[
+        bool,
+        typer.Option(
+            "--allow-text-references",
+            help="Also rename objects named as text in column defaults or"
+            " function bodies (they then need updating by hand).",
+        ),
+    ] = False,
+    reverse: Annotated[
+        bool,
+        typer.Option(
+            "--reverse",
+            help="With --format sql: write the undo script, which renames"
+            " everything back.",
+        ),
+    ] = False,
+    revision: Annotated[
+        str | None,
+        typer.Option(
+            "--revision",
+            help="With --format alembic: the revision id (default: derived"
+            " from the statements).",
+            show_default=False,
+        ),
+    ] = None,
+    down_revision: Annotated[
+        str | None,
+        typer.Option(
+            "--down-revision",
+            help="With --format alembic: the revision it follows (default: none).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
     """Rename drifted names: print the plan, or run it with --apply.
 
@@ -203,11 +237,17 @@ def fix(
                 "--apply renames in a live database, and --schema-file has none",
                 hint="print the plan with --format sql and run it yourself",
             )
+        emit = _Emit(reverse, revision, down_revision)
+        _check_emit(shared, emit, apply=apply)
         with _scanned(
-            shared, keep_index_columns=keep_index_columns, config=config
+            shared,
+            keep_index_columns=keep_index_columns,
+            config=config,
+            allow_text_references=allow_text_references,
         ) as found:
+            _warn_refused(shared, found.scanned)
             if not apply:
-                _write_report(shared, found, lock_ms=lock_ms, batch=batch)
+                _write_report(shared, found, lock_ms=lock_ms, batch=batch, emit=emit)
                 left = failing(found.drift.findings, found.scope)
                 return EXIT_DRIFT if found.plan.steps or left else EXIT_CLEAN
             result = ApplyResult((), (), found.drift, 0.0)  # nothing to do
@@ -225,7 +265,8 @@ def fix(
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)
         if not shared.quiet:
-            _write(render_fix.applied(result, left), shared.output)
+            references = found.scanned.references
+            _write(render_fix.applied(result, left, references), shared.output)
         return EXIT_DRIFT if left else EXIT_CLEAN
 
     return _guarded(body, debug=shared.debug)
@@ -374,10 +415,12 @@ def _scanned(
     keep_index_columns: bool = False,
     config: Config | None = None,
     baseline: Baseline | None = None,
+    allow_text_references: bool = False,
 ) -> Iterator[_Found]:
     """Connect, scan and plan; warn about the scope; keep the connection open.
 
-    Findings that the config ignores, or that *baseline* knows, are left out.
+    Findings that the config ignores, or that *baseline* knows, are left out;
+    those named as text are left out of the plan unless *allow_text_references*.
     """
     config = config if config is not None else load_config(shared.config)
     timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
@@ -398,6 +441,7 @@ def _scanned(
                 statement_timeout_ms=timeout_ms,
                 keep_index_columns=keep_index_columns,
                 drop=drop,
+                allow_text_references=allow_text_references,
             )
         log.debug("scanned in %.2f s", time.perf_counter() - started)
         if not shared.quiet:
@@ -453,12 +497,15 @@ def _write_report(
     *,
     lock_ms: int | None = None,
     batch: int | None = None,
+    emit: _Emit | None = None,
 ) -> None:
     """Write the scan (or, with *lock_ms*, the ``fix`` plan) in ``--format``.
 
     The ``sql`` format and ``fix``'s plan are cut in batches as ``--apply``
-    would cut them (*batch*: ``--batch``).
+    would cut them (*batch*: ``--batch``); *emit* holds ``fix``'s
+    ``--reverse``, ``--revision`` and ``--down-revision``.
     """
+    emit = emit or _Emit()
     if shared.quiet:
         return
     started = time.perf_counter()
@@ -466,7 +513,19 @@ def _write_report(
     lock_timeout = timeout_text(lock_ms) if lock_ms is not None else None
     if fmt is Format.SQL:
         batches = [b.steps for b in _batches(shared, found, batch)]
-        text = script(found.plan, lock_timeout or DEFAULT_LOCK_TIMEOUT, batches)
+        if emit.reverse:
+            text = undo_script(batches, lock_timeout or DEFAULT_LOCK_TIMEOUT)
+        else:
+            text = script(found.plan, lock_timeout or DEFAULT_LOCK_TIMEOUT, batches)
+    elif fmt is Format.ALEMBIC:
+        text = render_alembic.revision_file(
+            [b.steps for b in _batches(shared, found, batch)],
+            tool_version=__version__,
+            lock_timeout=lock_timeout or DEFAULT_LOCK_TIMEOUT,
+            revision=emit.revision,
+            down_revision=emit.down_revision,
+            refused=found.scanned.refused,
+        )
     else:
         colour = (
             fmt is Format.TABLE
@@ -482,13 +541,17 @@ def _write_report(
             __version__,
             found.scope.strict,
             colour,
+            scanned.references,
+            scanned.refused,
         )
         text = FORMATS[fmt.value](report)
         if fmt is Format.GITHUB:
             _append_step_summary(render_github.summary(report))
         if lock_timeout is not None and fmt is Format.TABLE:
             batches = [b.steps for b in _batches(shared, found, batch)]
-            text += "\n" + render_fix.planned(found.plan, lock_timeout, batches)
+            text += "\n" + render_fix.planned(
+                found.plan, lock_timeout, batches, scanned.refused
+            )
     _write(text, shared.output)
     log.debug("report written in %.2f s", time.perf_counter() - started)
 
@@ -509,6 +572,45 @@ def _batches(
         statements=statements,
         lock_table=table,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Emit:
+    """``fix``'s options for its script formats."""
+
+    reverse: bool = False
+    revision: str | None = None
+    down_revision: str | None = None
+
+
+def _check_emit(shared: Shared, emit: _Emit, *, apply: bool) -> None:
+    """Refuse ``--reverse`` and ``--revision`` where they mean nothing."""
+    fmt = shared.output_format
+    if emit.reverse and (apply or fmt is not Format.SQL):
+        raise SeqcheckError(
+            "--reverse writes an undo script and needs --format sql",
+            hint="seqcheck fix --format sql --reverse -o undo.sql",
+        )
+    for option, value in (
+        ("--revision", emit.revision),
+        ("--down-revision", emit.down_revision),
+    ):
+        if value is not None and (apply or fmt is not Format.ALEMBIC):
+            raise SeqcheckError(
+                f"{option} names an Alembic revision and needs --format alembic",
+                hint="seqcheck fix --format alembic -o versions/FILE.py",
+            )
+
+
+def _warn_refused(shared: Shared, scanned: Scanned) -> None:
+    """Warn that objects named as text are left out of the plan."""
+    if scanned.refused and not shared.quiet:
+        names = ", ".join(f"{f.schema}.{f.name}" for f in scanned.refused)
+        _warning(
+            f"not renaming {names}: named as text in a column default or function"
+            " body (see the notes; a textual match that may over-report);"
+            " rename them too with --allow-text-references"
+        )
 
 
 def _dropper(
