@@ -22,6 +22,7 @@ Keys::
     convention = "postgres"                # "sqlalchemy" (naming_convention), "rails"
     naming_convention = {ix = "ix_%(column_0_label)s", pk = "pk_%(table_name)s"}
     ignore = [{object = "public.legacy_pkey", reason = "kept for the ETL job"}]
+    alembic = {threshold = 50}             # the Alembic plugin (seqcheck.alembic)
 
 An option given on the command line wins over the file. An unknown key or a
 bad value is a :class:`~seqcheck.errors.SeqcheckError` naming the file and key.
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from seqcheck.alembic.settings import Settings as AlembicSettings
+from seqcheck.alembic.settings import parse as parse_alembic
 from seqcheck.conventions import Template, convention_for, sqlalchemy
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind, Tier
@@ -62,6 +65,7 @@ _KEYS = (
     "convention",
     "naming_convention",
     "ignore",
+    "alembic",
 )
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*", re.I)
 _UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
@@ -96,6 +100,7 @@ class Config:
     convention: str = "postgres"
     ignore: tuple[Ignore, ...] = ()
     naming: Template | None = None
+    alembic: AlembicSettings = field(default_factory=AlembicSettings)
     _ignored: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -234,6 +239,11 @@ def _parse(path: Path, where: str, data: dict[str, object]) -> Config:
         convention=convention,
         ignore=_ignores(where, data["ignore"]) if "ignore" in data else (),
         naming=naming,
+        alembic=(
+            parse_alembic(f"{where}: alembic", data["alembic"])
+            if "alembic" in data
+            else AlembicSettings()
+        ),
     )
 
 

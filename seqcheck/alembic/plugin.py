@@ -45,8 +45,21 @@ def compare(
 ) -> PriorityDispatchResult:
     """Turn the drop + create pairs autogenerate found into renames."""
     del schemas
-    _rewrite(autogen_context, upgrade_ops, load_settings())
+    _rewrite(autogen_context, upgrade_ops, _settings())
     return PriorityDispatchResult.CONTINUE
+
+
+def _settings() -> Settings:
+    """Return the settings; a malformed config file fails the Alembic command."""
+    from alembic.util import CommandError
+
+    from seqcheck.errors import SeqcheckError
+
+    try:
+        return load_settings()
+    except SeqcheckError as exc:
+        hint = f" ({exc.hint})" if exc.hint else ""
+        raise CommandError(f"seqcheck: {exc.message}{hint}") from None
 
 
 def _rewrite(
@@ -78,7 +91,7 @@ def process_revision_directives(
 
     if context.connection is None or context.as_sql or not directives:
         return
-    settings = load_settings()
+    settings = _settings()
     for script in directives:
         for upgrade_ops, downgrade_ops in zip(
             script.upgrade_ops_list, script.downgrade_ops_list, strict=True

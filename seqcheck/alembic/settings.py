@@ -22,15 +22,10 @@ the first matching key wins.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from seqcheck.errors import SeqcheckError
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -150,24 +145,9 @@ def load_settings(start: Path | None = None) -> Settings:
     The file is found as ``seqcheck scan`` finds it (``seqcheck.toml`` or a
     ``pyproject.toml`` with ``[tool.seqcheck]``, walking up); no file, or one
     without an ``alembic`` table, gives the defaults.
-    """
-    from seqcheck.config import PYPROJECT, find_config
 
-    path = find_config(start or Path.cwd())
-    if path is None:
-        return Settings()
-    try:
-        with path.open("rb") as file:
-            data: Mapping[str, object] = tomllib.load(file)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SeqcheckError(f"cannot read {path}: {exc}") from None
-    where = f"{path}: [tool.seqcheck.alembic]"
-    if path.name == PYPROJECT:
-        tool = data.get("tool")
-        seqcheck = tool.get("seqcheck") if isinstance(tool, dict) else None
-        data = seqcheck if isinstance(seqcheck, dict) else {}
-    else:
-        where = f"{path}: [alembic]"
-    if "alembic" not in data:
-        return Settings()
-    return parse(where, data["alembic"])
+    :raises SeqcheckError: the file is malformed (any key, not only these).
+    """
+    from seqcheck.config import load_config
+
+    return load_config(start=start or Path.cwd()).alembic
