@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import textwrap
 from typing import TYPE_CHECKING
+from unicodedata import east_asian_width
 
 from seqcheck.plan import undo_steps
 from seqcheck.statements import (
@@ -143,15 +144,31 @@ def _docstring(
 
 
 def _comment(note: str) -> list[str]:
-    text = comment(note)[3:]  # escaped like the sql format's comments
-    return textwrap.wrap(
-        text,
-        _WIDTH,
-        initial_indent=f"{_INDENT}# ",
-        subsequent_indent=f"{_INDENT}# ",
-        break_on_hyphens=False,
-        drop_whitespace=True,
-    )
+    """Return *note* as ``#`` lines that fit, escaped like the sql format's."""
+    prefix = f"{_INDENT}# "
+    room = _WIDTH - len(prefix)
+    lines: list[str] = []
+    line = ""
+    for word in comment(note)[3:].split(" "):
+        joined = f"{line} {word}" if line else word
+        if _width(joined) <= room:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        for char in word:  # a word too long for a line of its own is cut
+            if _width(line + char) > room:
+                lines.append(line)
+                line = ""
+            line += char
+    lines.append(line)
+    return [(prefix + line).rstrip() for line in lines if line]
+
+
+def _width(text: str) -> int:
+    """Return how many columns *text* takes, as ruff counts them (wide: 2)."""
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _call(text: str) -> list[str]:
@@ -159,10 +176,10 @@ def _call(text: str) -> list[str]:
     escaped = text.replace(":", "\\:")
     literal = _literal(escaped)
     one = f"{_INDENT}op.execute({literal})"
-    if len(one) <= _WIDTH:
+    if _width(one) <= _WIDTH:
         return [one]
     inner = _INDENT * 2
-    if len(inner) + len(literal) <= _WIDTH:
+    if _width(inner + literal) <= _WIDTH:
         return [f"{_INDENT}op.execute(", inner + literal, f"{_INDENT})"]
     pieces = [inner + piece for piece in _pieces(escaped)]
     return [f"{_INDENT}op.execute(", *pieces, f"{_INDENT})"]
@@ -185,7 +202,7 @@ def _pieces(text: str) -> list[str]:
     room = _WIDTH - 2 * len(_INDENT)
     pieces: list[str] = []
     for cut in cuts:
-        if pieces and len(_literal(pieces[-1] + cut)) <= room:
+        if pieces and _width(_literal(pieces[-1] + cut)) <= room:
             pieces[-1] += cut
         else:
             pieces.append(cut)
