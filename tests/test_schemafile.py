@@ -333,28 +333,6 @@ def test_sigint_mid_load_leaves_nothing(tmp_path: Path, group: bool) -> None:
     assert leftovers(proc.pid, marker=str(slow)) == []
 
 
-def test_fix_prints_the_plan_for_a_schema_file(tmp_path: Path) -> None:
-    (tmp_path / "app.sql").write_text(
-        "CREATE TABLE marathon (id serial PRIMARY KEY, weight int UNIQUE);\n"
-        "ALTER TABLE marathon RENAME TO snickers;\n"
-    )
-    flavour = default_flavour()
-    run = seqcheck(
-        "fix",
-        "--format",
-        "sql",
-        *server_options(flavour),
-        "--schema-file",
-        "app.sql",
-        cwd=tmp_path,
-    )
-    assert run.code == 1, run
-    assert 'RENAME TO "snickers_id_seq"' in run.out
-    assert 'RENAME TO "snickers_pkey"' in run.out
-    assert 'RENAME TO "snickers_weight_key"' in run.out
-    assert run.err == ""
-
-
 @pytest.mark.parametrize(
     ("args", "parts"),
     [
@@ -379,16 +357,24 @@ def test_usage_errors(
     assert_error(Run(code, out, err, os.getpid()), *parts)
 
 
-def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
-    """Off a terminal, stderr stays empty (the other tests check that)."""
-    (tmp_path / "a.sql").write_text("CREATE TABLE a (id serial PRIMARY KEY);\n")
-    args = ["scan", *server_options(default_flavour()), "--schema-file", "a.sql"]
+def test_fix_plans_for_a_schema_file_with_progress_on_a_terminal(
+    tmp_path: Path,
+) -> None:
+    """The plan on stdout; on a terminal, stderr shows each step, then clears.
+
+    Off a terminal, stderr stays empty (the other tests check that).
+    """
+    (tmp_path / "app.sql").write_text(
+        "CREATE TABLE marathon (id serial PRIMARY KEY, weight int UNIQUE);\n"
+        "ALTER TABLE marathon RENAME TO snickers;\n"
+    )
+    args = ["fix", "--format", "sql", *server_options(default_flavour())]
     pty = pytest.importorskip("pty")
     leader, follower = pty.openpty()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
     env["PYTHONPATH"] = str(ROOT)
     with subprocess.Popen(
-        [sys.executable, "-m", "seqcheck.cli", *args],
+        [sys.executable, "-m", "seqcheck.cli", *args, "--schema-file", "app.sql"],
         cwd=tmp_path,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -405,11 +391,15 @@ def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
             if not chunk:
                 break
             shown += chunk
+        assert proc.stdout is not None
+        out = proc.stdout.read().decode()
         proc.wait(timeout=120)
     os.close(leader)
-    assert proc.returncode == 0
+    assert proc.returncode == 1, out
+    for name in ("snickers_id_seq", "snickers_pkey", "snickers_weight_key"):
+        assert f'RENAME TO "{name}"' in out
     text = shown.decode()
-    for step in ("starting PostgreSQL", "loading a.sql", "reading the catalog"):
+    for step in ("starting PostgreSQL", "loading app.sql", "reading the catalog"):
         assert f"\r\x1b[Kseqcheck: {step}" in text
     assert text.endswith("\r\x1b[K")
     assert leftovers(proc.pid) == []
