@@ -285,6 +285,8 @@ def _prepare_database(
             query = sql.SQL("CREATE DATABASE {} TEMPLATE template0").format(
                 sql.Identifier(dbname)
             )
+            if server.major >= 15:  # no WAL for the copy: faster on a fresh server
+                query += sql.SQL(" STRATEGY FILE_COPY")
             conn.execute(query)
     except psycopg.Error as exc:
         raise SeqcheckError(f"preparing the throwaway database failed: {exc}") from exc
