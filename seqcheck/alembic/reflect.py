@@ -89,28 +89,32 @@ def read_catalog_via(connection: Connection) -> Catalog:
     """Read seqcheck's catalog snapshot through a SQLAlchemy connection.
 
     The same ``sql/*.sql`` queries as :func:`seqcheck.catalog.read_catalog`, run
-    with ``exec_driver_sql`` on the migration's own connection and transaction,
+    on the migration's own connection and transaction through its DBAPI cursor,
     whatever the driver (psycopg, psycopg2, …).
     """
+    cursor = connection.connection.cursor()
 
     def rows(concept: str, cls: Any) -> tuple[Any, ...]:
-        text = load_query(concept).as_string(None)
-        result = connection.exec_driver_sql(text)
-        return tuple(cls._make(_tuples(row)) for row in result)
+        cursor.execute(load_query(concept).as_string(None))
+        make = cls._make
+        return tuple(make(_tuples(row)) for row in cursor.fetchall())
 
-    server: ServerInfo = rows("server", ServerInfo)[0]
-    return Catalog(
-        server=server,
-        schemas=rows("schemas", Schema),
-        tables=rows("relations", Table),
-        sequences=rows("sequences", Sequence_),
-        indexes=rows("indexes", Index),
-        constraints=rows("constraints", Constraint),
-        statistics=rows(
-            "statistics" if server.major >= 14 else "statistics.pg12", Statistic
-        ),
-        names=rows("names", TakenName),
-    )
+    try:
+        server: ServerInfo = rows("server", ServerInfo)[0]
+        return Catalog(
+            server=server,
+            schemas=rows("schemas", Schema),
+            tables=rows("relations", Table),
+            sequences=rows("sequences", Sequence_),
+            indexes=rows("indexes", Index),
+            constraints=rows("constraints", Constraint),
+            statistics=rows(
+                "statistics" if server.major >= 14 else "statistics.pg12", Statistic
+            ),
+            names=rows("names", TakenName),
+        )
+    finally:
+        cursor.close()
 
 
 def reflected(inspector: Inspector, key: str, schema: str | None, table: str) -> Any:

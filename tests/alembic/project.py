@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from tests.fix_server import TestDB
 
-__all__ = ["EXAMPLE", "Project", "sqlalchemy_url"]
+__all__ = ["EXAMPLE", "ROOT", "Project", "sqlalchemy_url"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "alembic"

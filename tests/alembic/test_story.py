@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from seqcheck.pipeline import scan_connection
-from tests.alembic.project import Project
+from tests.alembic.project import EXAMPLE, ROOT, Project
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -172,4 +172,57 @@ def test_other_changes_stay_ordinary_operations_after_the_renames(
     assert findings(project) == ()
     project.check()
     project.downgrade()
+    assert findings(project) == ()
+
+
+def _upgrade_block(markdown: str) -> list[str]:
+    """Return the lines of the first ``def upgrade`` code block in *markdown*."""
+    start = markdown.index("```python\ndef upgrade() -> None:")
+    block = markdown[start:].split("```")[1]
+    return block.removeprefix("python\n").strip("\n").splitlines()
+
+
+@pytest.mark.pg(">=18")
+def test_the_readmes_show_what_autogenerate_writes(project: Project) -> None:
+    project.rename_in_models(("Marathon", "Snickers"), ("weight_g", "grams"))
+    text = project.models.read_text(encoding="utf-8")
+    project.write_models(text.replace('"marathon"', '"snickers"'))
+    revision = project.revision("marathon is now snickers", "0002")
+    upgrade = revision[revision.index("def upgrade") :].split("\n\n\n")[0]
+    lines = upgrade.strip("\n").splitlines()
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert _upgrade_block(readme) == lines
+
+    example = (EXAMPLE / "README.md").read_text(encoding="utf-8")
+    shown = _upgrade_block(example)
+    assert [s for s in shown if "# seqcheck:" not in s] == [
+        s for s in lines if "# seqcheck:" not in s
+    ]
+    assert [s.split("(similarity")[0] for s in shown if "# seqcheck:" in s] == [
+        s.split("(similarity")[0] for s in lines if "# seqcheck:" in s
+    ]
+
+
+def test_names_alembic_does_not_model_are_renamed_too(project: Project) -> None:
+    """Statistics, exclusion constraints, SQL-made indexes and their columns."""
+    project.run_sql(
+        "CREATE INDEX ON marathon (owner_id, weight_g);"
+        "CREATE STATISTICS marathon_name_weight_g_stat ON name, weight_g FROM marathon;"
+        "ALTER TABLE marathon ADD EXCLUDE USING btree (owner_id WITH =, name WITH =);"
+    )
+    project.rename_in_models(("Marathon", "Snickers"), ("weight_g", "grams"))
+    text = project.models.read_text(encoding="utf-8")
+    project.write_models(text.replace('"marathon"', '"snickers"'))
+    revision = project.revision("snickers", "0002")
+    text = "".join(revision.split())
+
+    for expected in (
+        'rename_index("marathon_owner_id_weight_g_idx", "snickers_owner_id_grams_idx")',
+        'rename_index_column("snickers_owner_id_grams_idx", "weight_g", "grams")',
+        'rename_statistics("marathon_name_weight_g_stat", "snickers_name_grams_stat")',
+        'rename_index("marathon_owner_id_name_excl", "snickers_owner_id_name_excl")',
+    ):
+        assert "".join(expected.split()) in text, revision
+    project.upgrade()
     assert findings(project) == ()
