@@ -16,12 +16,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from seqcheck.apply import apply_plan
 from seqcheck.catalog import Catalog, read_catalog
 from seqcheck.drift import Scope, find_drift
 from seqcheck.embedded import Server
 from seqcheck.evidence import today_middle
 from seqcheck.findings import Kind, Tier
 from seqcheck.naming import encoding_for
+from seqcheck.plan import make_plan
 from seqcheck.rules import RULES
 
 __all__ = ["Column", "Spec", "TableSpec", "compare", "database", "identities"]
@@ -197,21 +199,60 @@ def identities(catalog: Catalog) -> dict[tuple[Any, ...], str]:
     return out
 
 
-def compare(server: Server, spec: Spec) -> None:
-    """Build *spec* both ways on *server* and check the scan of the renamed one."""
+def compare(server: Server, spec: Spec, *, fix: bool = True) -> None:
+    """Build *spec* both ways on *server* and check the scan of the renamed one.
+
+    With *fix*, then apply the plan: every name must equal the fresh build's,
+    with the same OIDs and sequence positions as before.
+    """
     with database(server) as fresh_dsn, database(server) as old_dsn:
         fresh = run(fresh_dsn, ddl(spec, final=True, major=server.major))
         renamed = run(
             old_dsn, [*ddl(spec, final=False, major=server.major), *renames(spec)]
         )
-    want = identities(fresh)
-    have = identities(renamed)
-    assert want.keys() == have.keys()
-    differ = {have[k]: want[k] for k in want if want[k] != have[k]}
-    drift = find_drift(renamed, Scope())
-    found = {
-        f.name: f.expected
-        for f in drift.findings
-        if f.tier in (Tier.CERTAIN, Tier.LIKELY) and f.kind is not Kind.INDEX_COLUMN
-    }
-    assert found == differ
+        want = identities(fresh)
+        have = identities(renamed)
+        assert want.keys() == have.keys()
+        differ = {have[k]: want[k] for k in want if want[k] != have[k]}
+        drift = find_drift(renamed, Scope())
+        found = {
+            f.name: f.expected
+            for f in drift.findings
+            if f.tier in (Tier.CERTAIN, Tier.LIKELY) and f.kind is not Kind.INDEX_COLUMN
+        }
+        assert found == differ
+        if fix:
+            _fix_and_compare(old_dsn, want)
+
+
+def _oids(catalog: Catalog) -> set[int]:
+    return (
+        {i.oid for i in catalog.indexes}
+        | {c.oid for c in catalog.constraints}
+        | {s.oid for s in catalog.sequences}
+        | {s.oid for s in catalog.statistics}
+    )
+
+
+def _positions(conn: psycopg.Connection[Any], catalog: Catalog) -> dict[int, Any]:
+    """Return ``(last_value, is_called)`` of every owned sequence, by OID."""
+    out: dict[int, Any] = {}
+    for seq in catalog.sequences:
+        query = sql.SQL("SELECT last_value, is_called FROM {}").format(
+            sql.Identifier(seq.name)
+        )
+        out[seq.oid] = conn.execute(query).fetchone()
+    return out
+
+
+def _fix_and_compare(dsn: str, want: dict[tuple[Any, ...], str]) -> None:
+    """Run ``fix --apply``'s engine; the names must then equal the fresh build's."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        before = read_catalog(conn)
+        positions = _positions(conn, before)
+        plan = make_plan(find_drift(before, Scope()), before)
+        apply_plan(conn, plan, catalog=before)
+        after = read_catalog(conn)
+        assert _positions(conn, after) == positions
+    assert identities(after) == want
+    assert _oids(after) == _oids(before)
