@@ -256,3 +256,16 @@ def _fix_and_compare(dsn: str, want: dict[tuple[Any, ...], str]) -> None:
         assert _positions(conn, after) == positions
     assert identities(after) == want
     assert _oids(after) == _oids(before)
+
+
+def compare_scripts(server: Server, fresh_sql: str, old_sql: str) -> None:
+    """Like :func:`compare`, for schemas written as SQL (partitions, inheritance)."""
+    with database(server) as fresh_dsn, database(server) as old_dsn:
+        with psycopg.connect(fresh_dsn, autocommit=True) as conn:
+            conn.execute(fresh_sql.encode())
+            want = identities(read_catalog(conn))
+        with psycopg.connect(old_dsn, autocommit=True) as conn:
+            conn.execute(old_sql.encode())
+            have = identities(read_catalog(conn))
+        assert want.keys() == have.keys()
+        _fix_and_compare(old_dsn, want)

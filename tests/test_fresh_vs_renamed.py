@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seqcheck.embedded import Server
-from tests.renames import Column, Spec, TableSpec, compare
+from tests.renames import Column, Spec, TableSpec, compare, compare_scripts
 
 LONG_A = "a" * 63
 LONG_B = "b" * 62 + "é"[:0] + "b"
@@ -152,3 +152,22 @@ def specs(draw: st.DrawFn) -> Spec:
 @given(spec=specs())
 def test_generated(spec: Spec, pg_server: Server) -> None:
     compare(pg_server, spec)
+
+
+PARTITIONED = """
+create table {p} (id int, b int, c text, primary key (id, b)) partition by range (b);
+create index on {p} (c);
+create table {p1} partition of {p} for values from (0) to (10);
+create table {p2} partition of {p} for values from (10) to (20);
+create table {parent} (id serial primary key, a int not null check (a > 0));
+create table {child} (extra int unique) inherits ({parent});
+"""
+
+
+def test_partitions_and_inheritance_fix_to_the_fresh_names(pg_server: Server) -> None:
+    final = {"p": "q", "p1": "q1", "p2": "q2", "parent": "base", "child": "derived"}
+    old = {k: k for k in final}
+    renames = "".join(f"alter table {k} rename to {v};\n" for k, v in final.items())
+    compare_scripts(
+        pg_server, PARTITIONED.format(**final), PARTITIONED.format(**old) + renames
+    )
