@@ -65,7 +65,8 @@ def _settings() -> Settings:
 def _rewrite(
     autogen_context: AutogenContext, upgrade_ops: UpgradeOps, settings: Settings
 ) -> None:
-    from seqcheck.alembic.rewrite import Asker, is_interactive, rewrite, terminal_prompt
+    from seqcheck.alembic.ask import Asker, is_interactive, terminal_prompt
+    from seqcheck.alembic.rewrite import rewrite
 
     if upgrade_ops.info.get(_DONE):
         return

@@ -20,7 +20,6 @@ the operations it produced, with the migration's connection:
 from __future__ import annotations
 
 import logging
-import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,7 +27,9 @@ from typing import TYPE_CHECKING, Any
 from alembic.operations import ops
 
 from seqcheck.alembic import ops as rename_ops
+from seqcheck.alembic.ask import Asker
 from seqcheck.alembic.derive import Renames, derive, order_tables
+from seqcheck.alembic.pairing import TableKey, pair_columns, pair_tables
 from seqcheck.alembic.reflect import (
     Moves,
     compare_tables,
@@ -38,16 +39,7 @@ from seqcheck.alembic.reflect import (
     read_catalog_via,
     reflected,
 )
-from seqcheck.alembic.shapes import (
-    Candidate,
-    ColumnShape,
-    TableShape,
-    best_first,
-    column_similarity,
-    name_likeness,
-    percent,
-    table_similarity,
-)
+from seqcheck.alembic.shapes import TableShape, table_similarity
 from seqcheck.conventions import sqlalchemy as sqlalchemy_convention
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
@@ -66,95 +58,9 @@ if TYPE_CHECKING:
     from seqcheck.conventions import Template
     from seqcheck.plan import RenameStep
 
-__all__ = ["Asker", "rewrite"]
+__all__ = ["rewrite"]
 
 log = logging.getLogger(__name__)
-
-TableKey = tuple[str | None, str]
-#: Below the threshold, pairs at least this similar get a comment in the file.
-_WORTH_NOTING = 0.25
-
-
-def _shown(schema: str | None, name: str) -> str:
-    return f"{schema}.{name}" if schema else name
-
-
-@dataclass
-class Asker:
-    """Decides each candidate pair: asks on a terminal, else uses the threshold.
-
-    Every decision leaves a note for the revision file: ``(upgrade line,
-    downgrade line)``.
-
-    :param prompt: shows a question and returns the answer; ``None`` when there
-        is no terminal to ask on.
-    """
-
-    settings: Settings
-    prompt: Callable[[str], str] | None = None
-    notes: list[tuple[str, str]] = field(default_factory=list)
-
-    def __call__(  # noqa: PLR0917 - a decision is these six things
-        self,
-        what: str,
-        old: str,
-        new: str,
-        score: float,
-        threshold: int,
-        table: str = "",
-    ) -> bool:
-        """Return whether *old* → *new* is a rename, and note the decision.
-
-        :param table: for a column, its table (named as after the renames).
-        """
-        shown = percent(score)
-        where = f"{table}." if table else ""
-        pair = f"{what} {where}{old} → {new}"
-        if score * 100 < threshold - 1e-9:
-            self._note(
-                f"{pair}: similarity {shown}%, below the {threshold}% threshold;"
-                " kept as drop + create"
-            )
-            return False
-        if self.prompt is not None:
-            answer = self.prompt(
-                f"Did you rename {what} {where}{old} to {new}"
-                f" (similarity {shown}%)? [y/N] "
-            )
-            if answer.strip().lower() not in ("y", "yes"):
-                self._note(f"{pair}: similarity {shown}%, not a rename (you said)")
-                return False
-            how = "confirmed"
-        else:
-            how = f"threshold {threshold}%, taken without asking: no terminal"
-        self.notes.append(
-            (
-                f"{what} {where}{old} renamed to {new} (similarity {shown}%; {how})",
-                f"{what} {where}{new} renamed back to {old}",
-            )
-        )
-        return True
-
-    def _note(self, text: str) -> None:
-        self.notes.append((text, text))
-
-
-def terminal_prompt(question: str) -> str:
-    """Ask *question* on the terminal (stderr) and return the answer line."""
-    sys.stderr.write(question)
-    sys.stderr.flush()
-    return sys.stdin.readline()
-
-
-def is_interactive(autogen_context: AutogenContext, settings: Settings) -> bool:
-    """Tell whether to ask: ``alembic revision`` on a terminal (not ``ask = never``)."""
-    if settings.ask == "never":
-        return False
-    config = autogen_context.migration_context.config
-    command = getattr(getattr(config, "cmd_opts", None), "cmd", None)
-    if not command or getattr(command[0], "__name__", "") != "revision":
-        return False
-    return sys.stdin.isatty()
 
 
 @dataclass
@@ -253,118 +159,15 @@ def rewrite(
             stable.append(key)
     sources = [s for s in sources if not run.off(s)]
     dests = [d for d in dests if not run.off(d)]
-    pairs = _pair_tables(run, sources, dests, broken)
-    columns = _pair_columns(run, pairs, stable)
+    pairs = pair_tables(sources, dests, broken, settings, asker)
+    columns = pair_columns(
+        [*pairs, *((run.conn(k), run.meta(k)) for k in stable)], settings, asker
+    )
     if not pairs and not columns:
         if asker.notes:
             upgrade_ops.ops.insert(0, _renames([], asker))
         return
     _apply(run, upgrade_ops, found, pairs, columns)
-
-
-def _pair_tables(
-    run: _Run, sources: list[TableShape], dests: list[TableShape], broken: set[TableKey]
-) -> list[tuple[TableShape, TableShape]]:
-    """Return the accepted table renames, best first, one to one."""
-    candidates = []
-    for old in sources:
-        for new in dests:
-            if old.schema != new.schema or old.name == new.name:
-                continue
-            score = table_similarity(old, new)
-            if score <= 0:
-                continue
-            likeness = name_likeness(old.name, new.name)
-            candidates.append(
-                Candidate(old, new, score, likeness, (old.name, new.name))
-            )
-    best_below: dict[str, Candidate[TableShape, TableShape]] = {}
-
-    def take(c: Candidate[TableShape, TableShape]) -> bool:
-        threshold = run.settings.threshold_for(c.old.schema, c.old.name, c.new.name)
-        if c.score * 100 < threshold - 1e-9:
-            best_below.setdefault(c.old.name, c)
-            return False
-        return run.asker(
-            "table",
-            _shown(c.old.schema, c.old.name),
-            _shown(c.new.schema, c.new.name),
-            c.score,
-            threshold,
-        )
-
-    taken = best_first(candidates, take)
-    pairs = [(c.old, c.new) for c in taken]
-    pairs = _complete_breaks(pairs, broken)
-    renamed_old = {(o.schema, o.name) for o, _ in pairs}
-    for c in best_below.values():
-        if (c.old.schema, c.old.name) not in renamed_old and c.score * 100 >= 25:
-            threshold = run.settings.threshold_for(c.old.schema, c.old.name, c.new.name)
-            run.asker(
-                "table",
-                _shown(c.old.schema, c.old.name),
-                _shown(c.new.schema, c.new.name),
-                c.score,
-                threshold,
-            )
-    return pairs
-
-
-def _complete_breaks(
-    pairs: list[tuple[TableShape, TableShape]], broken: set[TableKey]
-) -> list[tuple[TableShape, TableShape]]:
-    """Drop renames that leave an existing table's name half used.
-
-    A table that exists on both sides joins the pairing only as a whole: its
-    old table renamed away *and* its name given to another (a swap, a rotation).
-    """
-    while True:
-        away = {(o.schema, o.name) for o, _ in pairs}
-        into = {(n.schema, n.name) for _, n in pairs}
-        keep = [
-            (o, n)
-            for o, n in pairs
-            if ((o.schema, o.name) not in broken or (o.schema, o.name) in into)
-            and ((n.schema, n.name) not in broken or (n.schema, n.name) in away)
-        ]
-        if len(keep) == len(pairs):
-            return keep
-        pairs = keep
-
-
-def _pair_columns(
-    run: _Run, pairs: list[tuple[TableShape, TableShape]], stable: list[TableKey]
-) -> dict[TableKey, dict[str, str]]:
-    """Return accepted column renames: ``old table key → {old: new}``."""
-    work = [*pairs, *((run.conn(k), run.meta(k)) for k in stable)]
-    out: dict[TableKey, dict[str, str]] = {}
-    for old, new in work:
-        threshold = run.settings.threshold_for(old.schema, old.name, new.name)
-        found = _column_pairs(run.asker, old, new, threshold)
-        if found:
-            out[(old.schema, old.name)] = found
-    return out
-
-
-def _column_pairs(
-    asker: Asker, old: TableShape, new: TableShape, threshold: int
-) -> dict[str, str]:
-    """Return the renames among *old*'s dropped and *new*'s added columns."""
-    gone = [c for c in old.columns if new.column(c.name) is None]
-    added = [c for c in new.columns if old.column(c.name) is None]
-    candidates = []
-    for a in gone:
-        for b in added:
-            score = column_similarity(a, b)
-            if score is not None and score * 100 >= threshold - 1e-9:
-                likeness = name_likeness(a.name, b.name)
-                candidates.append(Candidate(a, b, score, likeness, (a.name, b.name)))
-    table = _shown(new.schema, new.name)
-
-    def take(c: Candidate[ColumnShape, ColumnShape]) -> bool:
-        return asker("column", c.old.name, c.new.name, c.score, threshold, table)
-
-    return {c.old.name: c.new.name for c in best_first(candidates, take)}
 
 
 def _conventions(run: _Run) -> Callable[[str, str], Template | None]:

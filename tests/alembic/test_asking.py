@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from seqcheck.alembic.rewrite import Asker
+from seqcheck.alembic.ask import Asker
 from seqcheck.alembic.settings import Settings, TableSettings, load_settings, parse
 from seqcheck.errors import SeqcheckError
 from tests.alembic.project import Project, sqlalchemy_url
