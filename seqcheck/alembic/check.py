@@ -121,7 +121,7 @@ def upgrade(config_path: Path, dsn: str, target: str = "head") -> Checked | None
         except Exception as exc:
             lines = str(exc).strip().splitlines() or [type(exc).__name__]
             return Checked(None, lines[0], _failed_revision(exc.__traceback__))
-        except SystemExit as exc:  # env.py gave up (sys.exit, raise SystemExit)
+        except SystemExit as exc:  # env.py gave up (raise SystemExit)
             return Checked(None, str(exc.code or "env.py exited"), None)
     return None
 
