@@ -11,12 +11,13 @@ Before anything changes, :func:`~seqcheck.preflight.check_preflight` refuses a
 standby and objects this role may not rename. Then each batch
 (:func:`~seqcheck.batches.split_plan`; one when the lock table holds the whole
 plan) is one transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
-``statement_timeout``, the renames (pipelined, so that the round trips do not
-add up), then a re-read of the catalog and a re-run of
-:func:`~seqcheck.drift.find_drift` inside the same transaction. It commits
-only when :func:`~seqcheck.verify.problems` finds nothing: the batch's renames
-took effect, no finding it covers is reported again, and no other name
-changed. A lock timeout (or a deadlock) rolls the batch back and retries it
+``statement_timeout``, every name read, the renames (pipelined, so that the
+round trips do not add up), every name read again. It commits only when
+:func:`~seqcheck.verify.unexpected` finds nothing: the batch's renames took
+effect and no other name changed. The last batch also re-reads the catalog
+and re-runs :func:`~seqcheck.drift.find_drift` inside its transaction, and
+commits only if no finding it covers is reported again (so after it the scan
+is clean). A lock timeout (or a deadlock) rolls the batch back and retries it
 after a growing pause; when the retries are used up, the error names the
 sessions holding the lock. The atomicity promise is per batch: batches
 committed before a failure stay, and a re-run plans only what is left.
@@ -35,7 +36,7 @@ import psycopg
 from psycopg import errors
 
 from seqcheck.batches import Batch, LockTable, split_plan
-from seqcheck.catalog import read_catalog
+from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
@@ -44,12 +45,13 @@ from seqcheck.locks import blockers, describe
 from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
     lock_settings,
+    object_names,
     set_lock_timeout,
     set_statement_timeout,
     statement,
     timeout_text,
 )
-from seqcheck.verify import Rename, problems, renames
+from seqcheck.verify import Names, Rename, renames, reported, unexpected
 
 if TYPE_CHECKING:
     from seqcheck.catalog import Catalog
@@ -177,10 +179,9 @@ def apply_plan(
     :param conn: an idle connection, such as :func:`~seqcheck.connect.connect`
         returns; its read-only and isolation settings are restored afterwards.
     :param scope: the scope *plan* was made for; the re-scans use it too.
-    :param catalog: the catalog *plan* was made from: the first batch checks
-        that nothing but its renames changed since (else it reads its own).
-    :param batches: from :func:`plan_batches`; by default one transaction
-        (its steps in lock order when *catalog* is given).
+    :param catalog: the catalog *plan* was made from, to put the steps of
+        the default single batch in lock order.
+    :param batches: from :func:`plan_batches`; by default one transaction.
     :param retries: how often a batch that waited longer than
         *lock_timeout_ms* for a lock is tried again.
     :param backoff_ms: the pause before the first retry, doubled for each
@@ -199,17 +200,19 @@ def apply_plan(
     pause = lock_timeout_ms if backoff_ms is None else backoff_ms
     started = time.perf_counter()
     done: list[RenameStep] = []
+    drift: Drift | None = None
+    read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
     with _read_write(conn):
         check_preflight(conn, [s for g in groups for s in g])
-        baseline = catalog
         for number, steps in enumerate(groups, 1):
             if on_batch is not None:
                 on_batch(number, len(groups))
             where = _Where(number, len(groups), len(renames(done)))
             run = _Run(conn, scope, lock_timeout_ms, statement_timeout_ms, where)
-            drift, baseline = run.with_retries(steps, baseline, retries, pause)
+            drift = run.with_retries(steps, retries, pause)
             done.extend(steps)
     seconds = time.perf_counter() - started
+    assert drift is not None  # the last batch re-runs drift
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
     return ApplyResult(tuple(done), renames(done), drift, seconds, len(groups))
 
@@ -242,16 +245,12 @@ class _Run:
     where: _Where
 
     def with_retries(
-        self,
-        steps: Sequence[RenameStep],
-        baseline: Catalog | None,
-        retries: int,
-        pause_ms: int,
-    ) -> tuple[Drift, Catalog]:
+        self, steps: Sequence[RenameStep], retries: int, pause_ms: int
+    ) -> Drift | None:
         """Run the batch; after a lock timeout, wait and try again."""
         for attempt in range(retries + 1):
             try:
-                return self.once(steps, baseline)
+                return self.once(steps)
             except _StepFailed as failed:
                 if not isinstance(failed.error, _RETRYABLE) or attempt == retries:
                     raise self.step_error(failed, attempt + 1) from None
@@ -267,25 +266,28 @@ class _Run:
                 time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def once(
-        self, steps: Sequence[RenameStep], baseline: Catalog | None
-    ) -> tuple[Drift, Catalog]:
-        """Run *steps* in one transaction, verify, commit; return the re-scan.
+    def once(self, steps: Sequence[RenameStep]) -> Drift | None:
+        """Run *steps* in one transaction, verify, commit.
+
+        Every batch compares all names before and after its renames; the last
+        also re-reads the catalog and re-runs drift, and returns it.
 
         :raises _StepFailed: a statement failed (rolled back).
         :raises SeqcheckError: anything else failed (rolled back).
         """
         conn = self.conn
+        drift: Drift | None = None
         try:
             with conn.transaction():
                 conn.execute(set_lock_timeout(timeout_text(self.lock_timeout_ms)))
                 conn.execute(set_statement_timeout(self.statement_timeout_ms))
-                if baseline is None:
-                    baseline = read_catalog(conn)
+                before = _names(conn)
                 _execute(conn, steps)
-                after = read_catalog(conn)
-                drift = find_drift(after, self.scope)
-                found = problems(renames(steps), baseline, after, drift)
+                done = renames(steps)
+                found = unexpected(done, before, _names(conn))
+                if not found and self.where.number == self.where.total:
+                    drift = find_drift(read_catalog(conn), self.scope)
+                    found = reported(done, drift)
                 if found:
                     raise _Unverified(found)
         except _StepFailed:
@@ -311,7 +313,7 @@ class _Run:
                 f"could not verify the renames: {_first_line(str(exc))}",
                 self.where.nothing(),
             ) from None
-        return drift, after
+        return drift
 
     def unverified(self, found: list[str]) -> SeqcheckError:
         shown = "; ".join(found[:_SHOWN_PROBLEMS])
@@ -369,6 +371,13 @@ class _Run:
             f"could not rename {what} to {step.new}: {_first_line(str(exc))}",
             f"{nothing}; if the schema changed since the scan, run seqcheck fix again",
         )
+
+
+def _names(conn: psycopg.Connection[Any]) -> Names:
+    """Return every name :func:`~seqcheck.statements.object_names` lists."""
+    with conn.cursor(binary=True) as cur:
+        rows = cur.execute(object_names()).fetchall()
+    return {(space, oid, sub): (schema, name) for space, oid, sub, schema, name in rows}
 
 
 def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None:

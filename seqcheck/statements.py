@@ -266,6 +266,35 @@ def rename_privileges() -> sql.SQL:
     )
 
 
+def object_names() -> sql.SQL:
+    """Return the query for every name seqcheck renames, or could change.
+
+    One row per name in non-system schemas: ``space, oid, sub, schema, name``,
+    where *space* is ``relation`` (``pg_class``), ``constraint``,
+    ``statistics`` or ``column`` (an index's column, *sub* its number). Cheap
+    enough to read before and after each batch's renames.
+    """
+    return sql.SQL(
+        "WITH ns AS (SELECT n.oid, n.nspname::text AS name"
+        " FROM pg_catalog.pg_namespace n"
+        " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+        " AND n.nspname !~ '^pg_(toast_)?temp_')"
+        " SELECT 'relation', c.oid::int8, 0, ns.name, c.relname::text"
+        " FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace"
+        " UNION ALL"
+        " SELECT 'constraint', k.oid::int8, 0, ns.name, k.conname::text"
+        " FROM pg_catalog.pg_constraint k JOIN ns ON ns.oid = k.connamespace"
+        " UNION ALL"
+        " SELECT 'statistics', s.oid::int8, 0, ns.name, s.stxname::text"
+        " FROM pg_catalog.pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace"
+        " UNION ALL"
+        " SELECT 'column', a.attrelid::int8, a.attnum::int4, ns.name, a.attname::text"
+        " FROM pg_catalog.pg_attribute a"
+        " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind IN ('i', 'I')"
+        " JOIN ns ON ns.oid = c.relnamespace WHERE a.attnum > 0"
+    )
+
+
 def lock_holders() -> sql.SQL:
     """Return the query for other sessions' locks on some relations or objects.
 

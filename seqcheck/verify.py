@@ -1,12 +1,12 @@
 """Verify: what a batch of renames did, compared with what it was planned to do.
 
-Stage: apply's pure half. Imports catalog, drift, findings and plan types;
-never a connection. :mod:`seqcheck.apply` re-reads the catalog inside each
-batch's transaction and commits only when :func:`problems` finds nothing:
-every planned object carries its new name, no finding the batch covers is
-reported again, and no other name changed, except the copies a recursing
-rename renames along (a CHECK or NOT NULL constraint of an inheritor, a
-partition index's column).
+Stage: apply's pure half. Imports drift, findings and plan types; never a
+connection. Inside each batch's transaction, :mod:`seqcheck.apply` reads every
+name before and after the renames (:func:`seqcheck.statements.object_names`)
+and commits only when :func:`unexpected` finds nothing: every planned object
+carries its new name and no other name changed, except the copies a recursing
+rename renames along. The last batch also re-reads the whole catalog and
+re-runs drift: :func:`reported` lists findings it should have fixed.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from seqcheck.findings import Kind
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
     from seqcheck.plan import RenameStep
 
-__all__ = ["Rename", "problems", "renames"]
+__all__ = ["Names", "Rename", "renames", "reported", "unexpected"]
 
 # What each kind of object is found under in the catalog, by OID.
 _CATEGORY: dict[Kind, str] = {
@@ -39,10 +38,26 @@ _CATEGORY: dict[Kind, str] = {
     Kind.STATISTICS: "statistics",
     Kind.INDEX_COLUMN: "index-column",
 }
-# Renames that also rename same-named copies in inheritors (NAMING.md §5.1).
-_RECURSING = {Kind.CHECK: "constraint", Kind.NOT_NULL: "constraint"}
+# Where object_names() lists each kind's name.
+_SPACE: dict[Kind, str] = {
+    Kind.SEQUENCE: "relation",
+    Kind.PKEY: "relation",
+    Kind.UNIQUE: "relation",
+    Kind.EXCLUSION: "relation",
+    Kind.INDEX: "relation",
+    Kind.FKEY: "constraint",
+    Kind.CHECK: "constraint",
+    Kind.NOT_NULL: "constraint",
+    Kind.DOMAIN: "constraint",
+    Kind.STATISTICS: "statistics",
+}
+# Renames that also rename a same-named constraint (NAMING.md §5.1): the one
+# an index backs, and the copies of a CHECK or NOT NULL in inheritors.
+_ALONG = {Kind.PKEY, Kind.UNIQUE, Kind.EXCLUSION, Kind.CHECK, Kind.NOT_NULL}
 
-_Key = tuple[str, int]  # (category, oid)
+_Key = tuple[str, int, int]  # (space, oid, sub): see object_names()
+#: Names as :func:`seqcheck.statements.object_names` reads them: (schema, name).
+Names = dict[_Key, tuple[str, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,34 +108,57 @@ def renames(steps: Sequence[RenameStep]) -> tuple[Rename, ...]:
     return tuple(done)
 
 
-def problems(
-    done: Sequence[Rename], before: Catalog | None, after: Catalog, drift: Drift
-) -> list[str]:
-    """Return what is wrong after *done*, as read in *after* and *drift*.
+def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]:
+    """Return how *after* differs from *before* other than by *done*.
 
-    :param before: the catalog as it was before the renames; ``None`` skips
-        the check that nothing else changed.
+    *before* and *after* are read in the same transaction, just before and
+    just after a batch's renames. Each planned object must carry its new name,
+    and no other name may have changed, except the copies a recursing rename
+    renames along: an index-backed constraint with its index, a CHECK or NOT
+    NULL constraint of an inheritor, a partition index's column.
     """
-    names = _names(after)
-    stored = {i.oid: i.stored_names for i in after.indexes}
+    planned: dict[_Key, Rename] = {}
+    along: set[tuple[str, str, str]] = set()
+    columns = {
+        (key[1], name): key for key, (_, name) in before.items() if key[0] == "column"
+    }
+    for rename in done:
+        if rename.kind is Kind.INDEX_COLUMN:
+            key = columns.get((rename.object_oid, rename.old))
+            along.add(("column", rename.old, rename.new))
+        else:
+            key = (_SPACE[rename.kind], rename.object_oid, 0)
+        if rename.kind in _ALONG:
+            along.add(("constraint", rename.old, rename.new))
+        if key is not None:
+            planned[key] = rename
+    found: list[str] = []
+    for key, rename in planned.items():
+        now = after.get(key)
+        if now is None:
+            found.append(f"{_what(rename)} is gone")
+        elif now[1] != rename.new:
+            found.append(f"{_what(rename)} is named {now[1]!r}, not {rename.new!r}")
+    for key, (schema, old) in before.items():
+        now = after.get(key)
+        if now is None or now[1] == old or key in planned:
+            continue
+        if (key[0], old, now[1]) in along:
+            continue
+        if key[0] == "column":
+            index = after.get(("relation", key[1], 0), (schema, "?"))[1]
+            what = f"column {old} of index {schema}.{index}"
+        else:
+            what = f"{key[0]} {schema}.{old}"
+        found.append(f"{what} is now named {now[1]!r}, not planned")
+    return found
+
+
+def reported(done: Sequence[Rename], drift: Drift) -> list[str]:
+    """Return the findings of *drift* that *done* should have fixed."""
     new_columns = {(r.object_oid, r.new) for r in done if r.kind is Kind.INDEX_COLUMN}
     objects = {(_CATEGORY[r.kind], r.object_oid) for r in done}
     found: list[str] = []
-    for rename in done:
-        what = f"{rename.kind} {rename.schema}.{rename.old}"
-        if rename.kind is Kind.INDEX_COLUMN:
-            columns = stored.get(rename.object_oid, ())
-            stale = (rename.object_oid, rename.old) not in new_columns
-            if rename.new not in columns or (stale and rename.old in columns):
-                found.append(
-                    f"index {rename.schema}.{rename.index} stores"
-                    f" {', '.join(columns)}, not {rename.new} for {rename.old}"
-                )
-            continue
-        now = names.get((_CATEGORY[rename.kind], rename.object_oid))
-        if now != rename.new:
-            shown = "is gone" if now is None else f"is named {now!r}"
-            found.append(f"{what} {shown}, not {rename.new!r}")
     for finding in drift.findings:
         if finding.kind is Kind.INDEX_COLUMN:
             planned = (finding.object_oid, finding.column) in new_columns
@@ -128,58 +166,10 @@ def problems(
             planned = (_CATEGORY[finding.kind], finding.object_oid) in objects
         if planned:
             found.append(f"still reported: {finding.message}")
-    if before is not None:
-        found += _others(done, before, after, names, objects)
     return found
 
 
-def _names(catalog: Catalog) -> dict[_Key, str]:
-    names: dict[_Key, str] = {}
-    names.update((("sequence", s.oid), s.name) for s in catalog.sequences)
-    names.update((("index", i.oid), i.name) for i in catalog.indexes)
-    names.update((("constraint", c.oid), c.name) for c in catalog.constraints)
-    names.update((("statistics", s.oid), s.name) for s in catalog.statistics)
-    return names
-
-
-def _others(
-    done: Sequence[Rename],
-    before: Catalog,
-    after: Catalog,
-    names: dict[_Key, str],
-    objects: set[_Key],
-) -> list[str]:
-    """Return names that changed although *done* does not rename them."""
-    along = {(_RECURSING[r.kind], r.old, r.new) for r in done if r.kind in _RECURSING}
-    along |= {("column", r.old, r.new) for r in done if r.kind is Kind.INDEX_COLUMN}
-    planned_columns = {r.object_oid for r in done if r.kind is Kind.INDEX_COLUMN}
-    schemas = {s.oid: s.name for s in after.schemas}
-    where = {("index", i.oid): i.schema_oid for i in before.indexes}
-    where.update((("sequence", s.oid), s.schema_oid) for s in before.sequences)
-    where.update((("constraint", c.oid), c.schema_oid) for c in before.constraints)
-    where.update((("statistics", s.oid), s.schema_oid) for s in before.statistics)
-    found: list[str] = []
-    for key, old in _names(before).items():
-        new = names.get(key)
-        if new is None or new == old or key in objects:
-            continue
-        if (key[0], old, new) in along:
-            continue
-        schema = schemas.get(where.get(key, 0), "?")
-        found.append(f"{key[0]} {schema}.{old} is now named {new!r}, not planned")
-    stored = {i.oid: i for i in after.indexes}
-    for index in before.indexes:
-        now = stored.get(index.oid)
-        if now is None or now.stored_names == index.stored_names:
-            continue
-        if index.oid in planned_columns:
-            continue
-        pairs = zip(index.stored_names, now.stored_names, strict=False)
-        if all(a == b or ("column", a, b) in along for a, b in pairs):
-            continue
-        schema = schemas.get(index.schema_oid, "?")
-        found.append(
-            f"index {schema}.{now.name} now stores {', '.join(now.stored_names)},"
-            " not planned"
-        )
-    return found
+def _what(rename: Rename) -> str:
+    if rename.kind is Kind.INDEX_COLUMN:
+        return f"column {rename.old} of index {rename.schema}.{rename.index}"
+    return f"{rename.kind} {rename.schema}.{rename.old}"

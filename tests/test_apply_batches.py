@@ -376,7 +376,7 @@ def test_a_rename_the_plan_does_not_make_fails_verification(
     message = str(caught.value)
     assert message.startswith("verification failed after the renames: ")
     assert (
-        "index public.bystander_idx is now named 'bystander_moved', not planned"
+        "relation public.bystander_idx is now named 'bystander_moved', not planned"
         in message
     )
     assert "rolled back, nothing was changed" in message
