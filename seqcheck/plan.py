@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from seqcheck.clones import foreign_key_clones
 from seqcheck.findings import Finding, Kind, Tier
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
 from seqcheck.targets import spaces
@@ -101,6 +102,9 @@ class RenameStep:
     :param finding: the finding this step (helps to) fix.
     :param undo: the step undoes a rename of *finding* (``fix --reverse``):
         it renames *old*, the fixed name, back to *new*.
+    :param follows: for a partition's copy of a foreign key, the finding of
+        the parent it follows (:mod:`seqcheck.clones`); *finding* is then the
+        copy's own, on its partition.
     """
 
     kind: Kind
@@ -115,6 +119,7 @@ class RenameStep:
     index: str = ""
     phase: Phase = Phase.RENAME
     undo: bool = False
+    follows: Finding | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +134,13 @@ class Plan:
     blocked: tuple[Finding, ...] = ()
 
     def by_finding(self) -> dict[Finding, tuple[RenameStep, ...]]:
-        """Return the steps that fix each finding, in plan order."""
+        """Return the steps that fix each finding, in plan order.
+
+        The renames of a foreign key's partition copies count as its own.
+        """
         grouped: dict[Finding, list[RenameStep]] = {}
         for step in self.steps:
-            grouped.setdefault(step.finding, []).append(step)
+            grouped.setdefault(step.follows or step.finding, []).append(step)
         return {finding: tuple(steps) for finding, steps in grouped.items()}
 
 
@@ -186,9 +194,42 @@ def make_plan(
     objects, blocked = _unblocked(objects, taken)
     columns, blocked_columns = _unblocked(columns, taken)
     index_names = {i.finding.object_oid: i.target for i in objects}
-    steps = _order(objects, taken, enc, index_names)
+    steps = _with_clones(_order(objects, taken, enc, index_names), catalog)
     steps += _order(columns, taken, enc, index_names)
     return Plan(tuple(steps), tuple(blocked + blocked_columns))
+
+
+def _with_clones(steps: list[RenameStep], catalog: Catalog) -> list[RenameStep]:
+    """Follow each foreign key's step with the same rename of its partition copies.
+
+    Every step, temporary names included, so a copy passes through the names
+    its parent passes through (NAMING.md §4.6, E07).
+    """
+    parents = {s.object_oid for s in steps if s.kind is Kind.FKEY}
+    clones = foreign_key_clones(catalog, parents)
+    if not clones:
+        return steps
+    out: list[RenameStep] = []
+    for step in steps:
+        out.append(step)
+        for clone in clones.get(step.object_oid, ()) if step.kind is Kind.FKEY else ():
+            finding = step.finding._replace(
+                schema=clone.schema,
+                table=clone.table,
+                object_oid=clone.oid,
+                table_oid=clone.table_oid,
+            )
+            out.append(
+                replace(
+                    step,
+                    schema=clone.schema,
+                    table=clone.table,
+                    object_oid=clone.oid,
+                    finding=finding,
+                    follows=step.finding,
+                )
+            )
+    return out
 
 
 def _column_space(index_oid: int) -> str:

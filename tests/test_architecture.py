@@ -33,6 +33,7 @@ PURE = {
     "verify",
     "statements",
     "references",
+    "clones",
 }
 FORBIDDEN_IN_PURE = {"typer", "click", "subprocess"}
 
