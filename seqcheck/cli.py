@@ -16,8 +16,10 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -30,7 +32,7 @@ from seqcheck.baseline import Baseline, read_baseline
 from seqcheck.baseline import write_baseline as save_baseline
 from seqcheck.batches import DEFAULT_LOCK_TABLE
 from seqcheck.config import Config, load_config
-from seqcheck.connect import connect, resolve_dsn
+from seqcheck.connect import connect, describe_database, resolve_dsn
 from seqcheck.demo import run_demo
 from seqcheck.drift import Scope
 from seqcheck.embedded import start_server
@@ -38,7 +40,7 @@ from seqcheck.errors import SeqcheckError
 from seqcheck.options import Format, Shared, with_shared
 from seqcheck.pipeline import Scanned, failing, scan_connection
 from seqcheck.progress import Progress
-from seqcheck.render import FORMATS, Report
+from seqcheck.render import FORMATS, SEVERAL, Database, Databases, Report
 from seqcheck.render import alembic as render_alembic
 from seqcheck.render import fix as render_fix
 from seqcheck.render import github as render_github
@@ -66,6 +68,11 @@ EXIT_CLEAN, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
 _DURATION = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*", re.I)
 _UNIT_MS = {"ms": 1, "s": 1000, "min": 60_000, "h": 3_600_000}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Scans of several databases at once, at most (``--jobs``' default).
+MAX_JOBS = 8
+#: Where a scan of one of several databases keeps its warnings and notes,
+#: ``(level, text)``, to print them named after its database (else ``None``).
+_HELD: ContextVar[list[tuple[str, str]] | None] = ContextVar("held", default=None)
 
 app = typer.Typer(
     name=PROG,
@@ -121,8 +128,33 @@ def scan(
             show_default=False,
         ),
     ] = None,
+    dsn_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--dsn-file",
+            help="Also scan the DSNs in FILE, one a line ('#' comments and"
+            " blank lines ignored; '-' reads stdin).",
+            show_default=False,
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            help=f"Scan at most N databases at once (default: {MAX_JOBS}, or as"
+            " many as given if fewer).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> int:
-    """Scan a database and list drifted names; exit 1 if there are any."""
+    """Scan databases and list drifted names; exit 1 if there are any.
+
+    With several DSNs, each database is scanned on its own connection (at
+    most --jobs at once), reported in its own section, and the exit code is
+    the highest of theirs.
+    """
 
     def body() -> int:
         if baseline is not None and write_baseline is not None:
@@ -130,12 +162,22 @@ def scan(
                 "--baseline and --write-baseline cannot be combined",
                 hint="refresh a baseline with --write-baseline FILE alone",
             )
+        dsns = _dsn_list(shared, dsn_file)
+        if len(dsns) > 1 and write_baseline is not None:
+            raise SeqcheckError(
+                f"--write-baseline records one database, and {len(dsns)} are given",
+                hint="write one baseline per database: seqcheck scan DSN"
+                " --write-baseline FILE",
+            )
         known = read_baseline(baseline) if baseline is not None else None
-        with _scanned(shared, baseline=known) as found:
+        if len(dsns) > 1:
+            return _scan_several(shared, dsns, jobs=jobs, known=known)
+        one = replace(shared, dsns=dsns, dsn=dsns[0]) if dsns else shared
+        with _scanned(one, baseline=known) as found:
             if write_baseline is not None:
-                _save_baseline(shared, found, write_baseline)
-            _write_report(shared, found)
-            if known is not None and not shared.quiet:
+                _save_baseline(one, found, write_baseline)
+            _write_report(one, found)
+            if known is not None and not one.quiet:
                 _baseline_notes(known, found)
         if write_baseline is not None:
             return EXIT_CLEAN  # every finding is in the baseline just written
@@ -227,6 +269,11 @@ def fix(
     """
 
     def body() -> int:
+        if shared.dsns and len(shared.dsns) > 1:
+            raise SeqcheckError(
+                f"fix takes one DSN, and {len(shared.dsns)} are given",
+                hint="fix one database at a time; seqcheck scan takes several",
+            )
         config = load_config(shared.config)
         timeout = lock_timeout
         if "lock_timeout" not in shared.given and config.lock_timeout is not None:
@@ -415,26 +462,31 @@ def _scanned(
     keep_index_columns: bool = False,
     config: Config | None = None,
     baseline: Baseline | None = None,
+    progress: bool = True,
     allow_text_references: bool = False,
 ) -> Iterator[_Found]:
     """Connect, scan and plan; warn about the scope; keep the connection open.
 
     Findings that the config ignores, or that *baseline* knows, are left out;
     those named as text are left out of the plan unless *allow_text_references*.
+    Without *progress*, no status line is drawn (a scan of several databases
+    draws its own).
     """
     config = config if config is not None else load_config(shared.config)
     timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
     scope = shared.scope(config)
     drop = _dropper(config, baseline)
-    progress = Progress.for_stderr(enabled=not (shared.quiet or shared.debug))
+    status = Progress.for_stderr(
+        enabled=progress and not (shared.quiet or shared.debug)
+    )
     with (
-        _database(shared, progress) as dsn,
+        _database(shared, status) as dsn,
         connect(
             dsn, connect_timeout=shared.connect_timeout, statement_timeout_ms=timeout_ms
         ) as conn,
     ):
         started = time.perf_counter()
-        with progress.step("reading the catalog"):
+        with status.step("reading the catalog"):
             scanned = scan_connection(
                 conn,
                 scope,
@@ -527,23 +579,8 @@ def _write_report(
             refused=found.scanned.refused,
         )
     else:
-        colour = (
-            fmt is Format.TABLE
-            and shared.output is None
-            and sys.stdout.isatty()
-            and not os.environ.get("NO_COLOR")
-        )
         scanned = found.scanned
-        report = Report(
-            scanned.drift,
-            scanned.plan,
-            scanned.server,
-            __version__,
-            found.scope.strict,
-            colour,
-            scanned.references,
-            scanned.refused,
-        )
+        report = _report(found, _colour(shared))
         text = FORMATS[fmt.value](report)
         if fmt is Format.GITHUB:
             _append_step_summary(render_github.summary(report))
@@ -554,6 +591,31 @@ def _write_report(
             )
     _write(text, shared.output)
     log.debug("report written in %.2f s", time.perf_counter() - started)
+
+
+def _colour(shared: Shared) -> bool:
+    """Tell whether the table format may colour its output (a terminal)."""
+    return (
+        shared.output_format is Format.TABLE
+        and shared.output is None
+        and sys.stdout.isatty()
+        and not os.environ.get("NO_COLOR")
+    )
+
+
+def _report(found: _Found, colour: bool) -> Report:
+    """Return what the renderers take for *found*."""
+    scanned = found.scanned
+    return Report(
+        scanned.drift,
+        scanned.plan,
+        scanned.server,
+        __version__,
+        found.scope.strict,
+        colour,
+        scanned.references,
+        scanned.refused,
+    )
 
 
 def _batches(
@@ -611,6 +673,150 @@ def _warn_refused(shared: Shared, scanned: Scanned) -> None:
             " body (see the notes; a textual match that may over-report);"
             " rename them too with --allow-text-references"
         )
+
+
+def _dsn_list(shared: Shared, dsn_file: Path | None) -> list[str]:
+    """Return the DSNs given: the arguments, then ``--dsn-file``'s, each once.
+
+    :raises SeqcheckError: the file cannot be read, or names no DSN.
+    """
+    dsns = list(shared.dsns or ())
+    if dsn_file is not None:
+        found = _read_dsn_file(dsn_file)
+        if not found:
+            raise SeqcheckError(
+                f"--dsn-file {dsn_file} names no database",
+                hint="write one DSN a line; lines starting with # are comments",
+            )
+        dsns += found
+    return list(dict.fromkeys(dsns))
+
+
+def _read_dsn_file(path: Path) -> list[str]:
+    """Return the DSNs in *path* (``-``: stdin), one a line, without comments."""
+    try:
+        if str(path) == "-":
+            text = sys.stdin.read()
+        else:
+            text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise SeqcheckError(f"cannot read --dsn-file {path}: {reason or exc}") from None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _scan_several(
+    shared: Shared, dsns: list[str], *, jobs: int | None, known: Baseline | None
+) -> int:
+    """Scan each of *dsns* as ``scan`` scans one, *jobs* at a time; report all.
+
+    A database that cannot be scanned is reported with its error and exits 2;
+    the others are scanned regardless. Warnings and notes are printed after
+    the scans, each naming its database. Return the highest exit code.
+    """
+    fmt = shared.output_format
+    if fmt.value not in SEVERAL:
+        raise SeqcheckError(
+            f"--format {fmt.value} writes one database, and {len(dsns)} are given",
+            hint="give one DSN",
+        )
+    if shared.schema_file:
+        raise SeqcheckError("give DSNs or --schema-file, not both", hint="see --help")
+    # Settings errors are the same for every database: say them once.
+    config = load_config(shared.config)
+    shared.scope(config)
+    _duration_ms(shared.statement_timeout, "--statement-timeout")
+    names = _database_names(dsns)
+    colour = _colour(shared)
+    results: dict[int, tuple[Database, list[tuple[str, str]]]] = {}
+    started = time.perf_counter()
+    progress = Progress.for_stderr(enabled=not (shared.quiet or shared.debug))
+    pool = ThreadPoolExecutor(min(jobs or MAX_JOBS, len(dsns)), "seqcheck-scan")
+    try:
+        futures = {
+            pool.submit(
+                _scan_database,
+                replace(shared, dsns=[dsn], dsn=dsn),
+                name,
+                config=config,
+                known=known,
+                colour=colour,
+            ): number
+            for number, (dsn, name) in enumerate(zip(dsns, names, strict=True))
+        }
+        with progress.step(f"scanning {len(dsns)} databases"):
+            for done, future in enumerate(as_completed(futures), 1):
+                results[futures[future]] = future.result()
+                progress.update(f"scanned {done} of {len(dsns)} databases")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    log.debug(
+        "%d databases scanned in %.2f s", len(dsns), time.perf_counter() - started
+    )
+    databases = tuple(results[n][0] for n in range(len(dsns)))
+    for database, said in (results[n] for n in range(len(dsns))):
+        for level, what in said:
+            _say(level, f"{database.name}: {what}")
+        if database.error is not None:
+            _error(f"{database.name}: {database.error}")
+    if not shared.quiet:
+        scans = Databases(databases, __version__, colour)
+        text = SEVERAL[fmt.value](scans)
+        if fmt is Format.GITHUB:
+            _append_step_summary(render_github.several_summary(scans))
+        _write(text, shared.output)
+    return max(database.exit for database in databases)
+
+
+def _scan_database(
+    shared: Shared,
+    name: str,
+    *,
+    config: Config,
+    known: Baseline | None,
+    colour: bool,
+) -> tuple[Database, list[tuple[str, str]]]:
+    """Scan one of several databases as ``scan`` scans one; never raise.
+
+    Return its result (its error, if it could not be scanned) and the
+    warnings and notes it would have printed.
+    """
+    said: list[tuple[str, str]] = []
+    token = _HELD.set(said)
+    try:
+        with _scanned(shared, config=config, baseline=known, progress=False) as found:
+            if known is not None and not shared.quiet:
+                _baseline_notes(known, found)
+            bad = failing(found.drift.findings, found.scope)
+            text = None
+            if shared.output_format is Format.SQL:
+                batches = [b.steps for b in _batches(shared, found, None)]
+                text = script(found.plan, DEFAULT_LOCK_TIMEOUT, batches)
+            report = _report(found, colour)
+        code = EXIT_DRIFT if bad else EXIT_CLEAN
+        return Database(name, code, report, script=text), said
+    except SeqcheckError as exc:
+        error = exc.message + (f" ({exc.hint})" if exc.hint else "")
+    except Exception as exc:  # reported as that database's internal error
+        log.debug("scanning %s failed", name, exc_info=True)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+    finally:
+        _HELD.reset(token)
+    return Database(name, EXIT_ERROR, error=error), said
+
+
+def _database_names(dsns: list[str]) -> list[str]:
+    """Return a name for each DSN, without a password, distinct (``(2)``…)."""
+    names: list[str] = []
+    for dsn in dsns:
+        try:
+            name = describe_database(resolve_dsn(dsn))
+        except SeqcheckError:
+            name = "a malformed DSN"
+        count = names.count(name) + sum(n.startswith(f"{name} (") for n in names)
+        names.append(f"{name} ({count + 1})" if count else name)
+    return names
 
 
 def _dropper(
@@ -757,11 +963,20 @@ def _error(what: str, hint: str | None = None) -> None:
 
 
 def _warning(what: str) -> None:
-    print(f"{PROG}: warning: {_one_line(what)}", file=sys.stderr)
+    _say("warning", what)
 
 
 def _note(what: str) -> None:
-    print(f"{PROG}: note: {_one_line(what)}", file=sys.stderr)
+    _say("note", what)
+
+
+def _say(level: str, what: str) -> None:
+    """Print a warning or note, or hold it while scanning one of several."""
+    held = _HELD.get()
+    if held is not None:
+        held.append((level, what))
+        return
+    print(f"{PROG}: {level}: {_one_line(what)}", file=sys.stderr)
 
 
 def _usage_message(exc: typer.TyperException) -> tuple[str, str]:

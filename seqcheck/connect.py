@@ -27,6 +27,7 @@ __all__ = [
     "MIN_SERVER_VERSION",
     "connect",
     "describe",
+    "describe_database",
     "resolve_dsn",
     "snapshot",
 ]
@@ -73,6 +74,25 @@ def describe(dsn: str) -> str:
     host = str(params.get("host") or os.environ.get("PGHOST") or "the default socket")
     port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
     return f"{host} port {port}"
+
+
+def describe_database(dsn: str) -> str:
+    """Return the database *dsn* names and where it is, without a password.
+
+    ``app on db.example.com port 5432``. A DSN without a database name is
+    named as libpq would fill it in (``$PGDATABASE``, else the user name), or
+    by the service it names.
+    """
+    try:
+        params = conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "the server"
+    service = params.get("service") or os.environ.get("PGSERVICE")
+    name = params.get("dbname") or os.environ.get("PGDATABASE")
+    if service and not params.get("host"):
+        return f"{name} via service {service}" if name else f"service {service}"
+    name = name or params.get("user") or os.environ.get("PGUSER")
+    return f"{name or 'the default database'} on {describe(dsn)}"
 
 
 def connect(

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Confidence", "Format", "Shared", "with_shared"]
 
+#: Fields of :class:`Shared` that are not command-line parameters.
+_NOT_OPTIONS = frozenset({"dsn", "given"})
 #: Options that fill a :class:`~seqcheck.drift.Scope` field, and that field.
 _SCOPE_FIELDS = {
     "schema": "schemas",
@@ -86,11 +88,12 @@ class Confidence(StrEnum):
 class Shared:
     """The argument and options of ``scan`` and ``fix`` (see :func:`with_shared`)."""
 
-    dsn: Annotated[
-        str | None,
+    dsns: Annotated[
+        list[str] | None,
         typer.Argument(
+            metavar="DSN",
             help="postgresql://… or 'host=… dbname=…'; default $DATABASE_URL,"
-            " else libpq's PGHOST, PGDATABASE, PGSERVICE…",
+            " else libpq's PGHOST, PGDATABASE, PGSERVICE… (scan takes several)",
             show_default=False,
         ),
     ] = None
@@ -197,6 +200,9 @@ class Shared:
     debug: Annotated[
         bool, typer.Option("--debug", help="Log progress and show tracebacks.")
     ] = False
+    #: The DSN to scan: the first of :attr:`dsns` (``fix`` takes one, and
+    #: ``scan`` one per database), or ``None``. Not an option.
+    dsn: str | None = None
     #: The parameters set on the command line (or from the environment), the
     #: command's own included; the others are at their defaults. Not an option.
     given: frozenset[str] = frozenset()
@@ -233,7 +239,7 @@ def with_shared(command: Callable[..., int]) -> Callable[..., int]:
     (:attr:`Shared.given`).
     """
     fields = inspect.signature(Shared, eval_str=True).parameters.values()
-    shared = [p for p in fields if p.name != "given"]
+    shared = [p for p in fields if p.name not in _NOT_OPTIONS]
     names = [p.name for p in shared]
     own = list(inspect.signature(command, eval_str=True).parameters.values())[1:]
     context = inspect.Parameter(
@@ -244,7 +250,8 @@ def with_shared(command: Callable[..., int]) -> Callable[..., int]:
     def run(**options: Any) -> int:
         given = _given(options.pop(context.name), options)
         values = {name: options.pop(name) for name in names}
-        return command(Shared(**values, given=given), **options)
+        dsn = values["dsns"][0] if values["dsns"] else None
+        return command(Shared(**values, dsn=dsn, given=given), **options)
 
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [shared[0], *own, *shared[1:], context], return_annotation=int

@@ -6,7 +6,13 @@ import psycopg
 import pytest
 from psycopg import conninfo, errors
 
-from seqcheck.connect import connect, describe, resolve_dsn, snapshot
+from seqcheck.connect import (
+    connect,
+    describe,
+    describe_database,
+    resolve_dsn,
+    snapshot,
+)
 from seqcheck.errors import SeqcheckError
 from tests.fix_server import TestDB
 
@@ -51,6 +57,26 @@ def test_describe_never_holds_the_password() -> None:
     assert describe("postgresql://me:s3cr3t@db.example:6543/app") == (
         "db.example port 6543"
     )
+
+
+@pytest.mark.parametrize(
+    ("dsn", "want"),
+    [
+        ("postgresql://me:s3cr3t@db.example:6543/app", "app on db.example port 6543"),
+        ("host=h password=s3cr3t dbname=app", "app on h port 5432"),
+        ("host=h user=me", "me on h port 5432"),  # libpq's default database
+        ("service=staging", "service staging"),
+        ("service=staging dbname=app", "app via service staging"),
+        ("host=h", "the default database on h port 5432"),
+        ("not a dsn", "the server"),
+    ],
+)
+def test_describe_database_names_it_without_the_password(
+    dsn: str, want: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("PGDATABASE", "PGUSER", "PGSERVICE", "PGHOST", "PGPORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert describe_database(dsn) == want
 
 
 def test_session_settings(db: TestDB) -> None:

@@ -18,15 +18,23 @@ import re
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Tier
-from seqcheck.render.report import fails, fix_text, rule_title, visible
+from seqcheck.render.report import fails, fix_text, rule_title, tally, visible
 from seqcheck.render.table import shown
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Report
+    from seqcheck.render.report import Databases, Report
 
-__all__ = ["MAX_SUMMARY_ROWS", "escape_data", "escape_property", "render", "summary"]
+__all__ = [
+    "MAX_SUMMARY_ROWS",
+    "escape_data",
+    "escape_property",
+    "render",
+    "several",
+    "several_summary",
+    "summary",
+]
 
 #: Rows in the step summary table; the rest are counted (GitHub caps a summary
 #: at 1 MiB, and the JSON report has every finding).
@@ -70,10 +78,57 @@ def render(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary(report: Report) -> str:
-    """Return the markdown step summary: a headline and a table of findings."""
+def several(scans: Databases) -> str:
+    """Return the annotations of every database, then one line per database.
+
+    Each annotation's title names its database; a database that could not be
+    scanned is one ``::error`` annotation with the error.
+    """
+    lines: list[str] = []
+    heads: list[str] = []
+    for database in scans.databases:
+        name = visible(database.name)
+        report = database.report
+        if report is None:
+            error = visible(database.error or "")
+            lines.append(command("error", {"title": f"seqcheck: {name}"}, error))
+            heads.append(f"{name}: error: {error}")
+            continue
+        steps = report.plan.by_finding()
+        lines += [
+            _annotation(report, f, steps.get(f, ()), name)
+            for f in report.drift.findings
+        ]
+        heads.append(f"{name}: {_headline(report)}")
+    lines += [*heads, tally(scans)]
+    return "\n".join(lines) + "\n"
+
+
+def several_summary(scans: Databases) -> str:
+    """Return the step summaries of every database, one after the other.
+
+    Each section is headed by the database's name; a database that could not
+    be scanned has its error instead of a table.
+    """
+    sections = [f"## seqcheck: {_markdown(tally(scans))}\n"]
+    for database in scans.databases:
+        if database.report is None:
+            title = _markdown(shown(database.name))
+            error = _markdown(shown(database.error or ""))
+            sections.append(f"### seqcheck: {title}\n\nError: {error}\n")
+        else:
+            sections.append(summary(database.report, database.name))
+    return "\n".join(sections)
+
+
+def summary(report: Report, name: str | None = None) -> str:
+    """Return the markdown step summary: a headline and a table of findings.
+
+    :param name: the database's name in the headline (default: as the
+        server calls it).
+    """
     drift = report.drift
-    database = f"{report.server.database} (PostgreSQL {report.server_version})"
+    database = f"{name or report.server.database} (PostgreSQL {report.server_version})"
     lines = [
         f"### seqcheck: {_markdown(shown(database))}",
         "",
@@ -106,7 +161,13 @@ def summary(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _annotation(report: Report, finding: Finding, steps: tuple[RenameStep, ...]) -> str:
+def _annotation(
+    report: Report,
+    finding: Finding,
+    steps: tuple[RenameStep, ...],
+    database: str | None = None,
+) -> str:
+    """Return *finding*'s annotation; its title names *database*, if given."""
     name, _ = rule_title(finding.code)
     where = visible(f"{finding.schema}.{finding.table}")
     message = f"{where}: {visible(finding.message)}"
@@ -114,6 +175,8 @@ def _annotation(report: Report, finding: Finding, steps: tuple[RenameStep, ...])
         message += f"\nfix: {visible(fix_text(steps))}\nlock: {steps[-1].lock}"
     level = "error" if fails(report, finding) else "notice"
     title = f"{finding.code} {name} ({finding.tier.value}) on {where}"
+    if database is not None:
+        title += f" in {database}"
     return command(level, {"title": title}, message)
 
 

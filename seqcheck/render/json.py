@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
     from seqcheck.references import TextReference
-    from seqcheck.render.report import Report
+    from seqcheck.render.report import Databases, Report
 
-__all__ = ["VERSION", "render"]
+__all__ = ["VERSION", "document", "render", "several"]
 
 #: The document's format version; bump it on any incompatible change.
 VERSION = 1
@@ -31,6 +31,30 @@ def render(report: Report) -> str:
     """Return *report* as a JSON document, one trailing newline."""
     # Compact: the C encoder is ten times faster than indenting (jq pretty-prints).
     return json.dumps(document(report), ensure_ascii=False) + "\n"
+
+
+def several(scans: Databases) -> str:
+    """Return one document for several databases, one trailing newline.
+
+    ``{"version": 1, "tool": …, "databases": [{"dsn", "exit", "error",
+    "report"}]}``: ``dsn`` names the database without a password, ``report``
+    is the single-database document (``null`` with an ``error``).
+    """
+    databases: list[_Json] = [
+        {
+            "dsn": database.name,
+            "exit": database.exit,
+            "error": database.error,
+            "report": None if database.report is None else document(database.report),
+        }
+        for database in scans.databases
+    ]
+    doc: dict[str, _Json] = {
+        "version": VERSION,
+        "tool": f"seqcheck {scans.tool_version}",
+        "databases": databases,
+    }
+    return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
 def document(report: Report) -> dict[str, _Json]:

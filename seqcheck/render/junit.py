@@ -23,13 +23,46 @@ from seqcheck.render.report import by_table, fails, fix_text, visible
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Report
+    from seqcheck.render.report import Databases, Report
 
-__all__ = ["render"]
+__all__ = ["render", "several", "testsuite"]
 
 
 def render(report: Report) -> str:
     """Return *report* as a JUnit XML document, one trailing newline."""
+    suite = testsuite(report)
+    root = ET.Element("testsuites", dict(suite.attrib))
+    root.append(suite)
+    return _document(root)
+
+
+def several(scans: Databases) -> str:
+    """Return one ``testsuite`` per database inside ``testsuites``.
+
+    A database that could not be scanned is a suite of one test case in
+    error, with the error as its message.
+    """
+    suites = [
+        _error_suite(database.name, database.error or "")
+        if database.report is None
+        else testsuite(database.report, database.name)
+        for database in scans.databases
+    ]
+    totals = {
+        key: str(sum(int(suite.get(key, "0")) for suite in suites))
+        for key in ("tests", "failures", "errors", "skipped")
+    }
+    root = ET.Element("testsuites", {"name": "seqcheck", **totals, "time": "0"})
+    root.extend(suites)
+    return _document(root)
+
+
+def testsuite(report: Report, name: str | None = None) -> ET.Element:
+    """Return the ``testsuite`` of *report*: one test case per checked table.
+
+    :param name: the database's name (default: as the server calls it); it
+        names the suite, and is a ``dsn`` property when given.
+    """
     drift = report.drift
     steps = report.plan.by_finding()
     cases: list[ET.Element] = []
@@ -85,25 +118,55 @@ def render(report: Report) -> str:
             )
         )
     suite_attrs = {
-        "name": visible(f"seqcheck {report.server.database}"),
+        "name": visible(f"seqcheck {name or report.server.database}"),
         "tests": str(len(cases)),
         "failures": str(failures),
         "errors": "0",
         "skipped": "0",
         "time": "0",
     }
-    root = ET.Element("testsuites", suite_attrs)
-    suite = ET.SubElement(root, "testsuite", suite_attrs)
+    suite = ET.Element("testsuite", suite_attrs)
     properties = ET.SubElement(suite, "properties")
-    for name, value in (
+    values = [
         ("tool", f"seqcheck {report.tool_version}"),
         ("database", report.server.database),
         ("server_version", report.server_version),
         ("tables_checked", str(drift.tables_checked)),
         ("findings", str(len(drift.findings))),
-    ):
-        ET.SubElement(properties, "property", {"name": name, "value": visible(value)})
+    ]
+    if name is not None:
+        values.append(("dsn", name))
+    for key, value in values:
+        ET.SubElement(properties, "property", {"name": key, "value": visible(value)})
     suite.extend(cases)
+    return suite
+
+
+def _error_suite(name: str, error: str) -> ET.Element:
+    """Return the suite of a database that could not be scanned."""
+    suite = ET.Element(
+        "testsuite",
+        {
+            "name": visible(f"seqcheck {name}"),
+            "tests": "1",
+            "failures": "0",
+            "errors": "1",
+            "skipped": "0",
+            "time": "0",
+        },
+    )
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", {"name": "dsn", "value": visible(name)})
+    case = ET.SubElement(
+        suite, "testcase", {"classname": "seqcheck", "name": "scan", "time": "0"}
+    )
+    ET.SubElement(
+        case, "error", {"message": visible(error), "type": "seqcheck.error"}
+    ).text = visible(error)
+    return suite
+
+
+def _document(root: ET.Element) -> str:
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from seqcheck.drift import Drift
     from seqcheck.plan import Plan, RenameStep
 
-__all__ = ["Report", "by_table", "fails", "fix_text", "rule_title", "visible"]
+__all__ = [
+    "Database",
+    "Databases",
+    "Report",
+    "by_table",
+    "fails",
+    "fix_text",
+    "rule_title",
+    "tally",
+    "visible",
+]
 
 # Control characters, line breaks, lone surrogates (names read as raw bytes)
 # and non-characters: never written raw by a format meant for logs or XML.
@@ -61,12 +71,55 @@ class Report:
         return self.server.version.split(" ", 1)[0]
 
 
+@dataclass(frozen=True, slots=True)
+class Database:
+    """One database of a scan of several: its report, or why there is none.
+
+    :param name: which database, where, without a password
+        (:func:`seqcheck.connect.describe_database`).
+    :param exit: its exit code, as the CLI decided it (0, 1 or 2).
+    :param report: its scan; ``None`` when it could not be scanned.
+    :param error: the one-line error (what and hint) when it could not.
+    :param script: its ``sql`` script, cut in batches as on its server.
+    """
+
+    name: str
+    exit: int
+    report: Report | None = None
+    error: str | None = None
+    script: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Databases:
+    """The input of each format's ``several``: one scan of several databases.
+
+    :param databases: in the order given.
+    :param tool_version: seqcheck's version.
+    :param colour: the table may use ANSI colours.
+    """
+
+    databases: tuple[Database, ...]
+    tool_version: str
+    colour: bool = False
+
+
 def by_table(findings: tuple[Finding, ...]) -> list[tuple[str, str, list[Finding]]]:
     """Group *findings* by ``(schema, table)`` in their (sorted) order."""
     groups: dict[tuple[str, str], list[Finding]] = {}
     for finding in findings:
         groups.setdefault((finding.schema, finding.table), []).append(finding)
     return [(schema, table, found) for (schema, table), found in groups.items()]
+
+
+def tally(scans: Databases) -> str:
+    """Return one line counting the databases by outcome (their exit codes)."""
+    codes = [db.exit for db in scans.databases]
+    count = len(codes)
+    parts = [f"{codes.count(1)} with drift", f"{codes.count(0)} clean"]
+    if codes.count(2):
+        parts.append(f"{codes.count(2)} not scanned (error)")
+    return f"{count} database{'' if count == 1 else 's'}: {', '.join(parts)}."
 
 
 def fails(report: Report, finding: Finding) -> bool:

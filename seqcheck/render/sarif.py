@@ -25,10 +25,10 @@ from seqcheck.rules import RULES
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Report
+    from seqcheck.render.report import Databases, Report
     from seqcheck.rules import Rule
 
-__all__ = ["SCHEMA", "VERSION", "render"]
+__all__ = ["SCHEMA", "VERSION", "document", "render", "run", "several"]
 
 VERSION = "2.1.0"
 SCHEMA = (
@@ -48,37 +48,87 @@ def render(report: Report) -> str:
     return json.dumps(document(report), ensure_ascii=False, indent=2) + "\n"
 
 
+def several(scans: Databases) -> str:
+    """Return one SARIF 2.1.0 log with one run per database.
+
+    Each run has its own category (``automationDetails.id``
+    ``seqcheck/<database>/``), as GitHub code scanning requires of several
+    runs of one tool in one file. A database that could not be scanned is a
+    run without results whose invocation failed, with the error.
+    """
+    runs: list[_Json] = []
+    for database in scans.databases:
+        if database.report is not None:
+            runs.append(run(database.report, database.name))
+            continue
+        runs.append(
+            {
+                "tool": {"driver": _driver(scans.tool_version)},
+                "automationDetails": _category(database.name),
+                "invocations": [
+                    {
+                        "executionSuccessful": False,
+                        "toolExecutionNotifications": [
+                            {
+                                "level": "error",
+                                "message": {"text": visible(database.error or "")},
+                            }
+                        ],
+                    }
+                ],
+                "results": [],
+                "properties": {"dsn": database.name},
+            }
+        )
+    doc: dict[str, _Json] = {"$schema": SCHEMA, "version": VERSION, "runs": runs}
+    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+
+
 def document(report: Report) -> dict[str, _Json]:
     """Return the SARIF log as plain JSON values."""
+    return {"$schema": SCHEMA, "version": VERSION, "runs": [run(report)]}
+
+
+def run(report: Report, name: str | None = None) -> dict[str, _Json]:
+    """Return the run of *report*: the rules, one result per finding.
+
+    :param name: the database's name, for a log of several: it gives the run
+        its category and is its ``dsn`` property.
+    """
     index = {rule.code: n for n, rule in enumerate(RULES)}
     steps = report.plan.by_finding()
     results: list[_Json] = [
         _result(report, f, index[f.code], steps.get(f, ()))
         for f in report.drift.findings
     ]
-    return {
-        "$schema": SCHEMA,
-        "version": VERSION,
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "seqcheck",
-                        "version": report.tool_version,
-                        "semanticVersion": report.tool_version,
-                        "rules": [_rule(rule) for rule in RULES],
-                    }
-                },
-                "results": results,
-                "properties": {
-                    "database": report.server.database,
-                    "serverVersion": report.server_version,
-                    "tablesChecked": report.drift.tables_checked,
-                    "strict": report.strict,
-                },
-            }
-        ],
+    driver = _driver(report.tool_version)
+    driver["rules"] = [_rule(rule) for rule in RULES]
+    properties: dict[str, _Json] = {
+        "database": report.server.database,
+        "serverVersion": report.server_version,
+        "tablesChecked": report.drift.tables_checked,
+        "strict": report.strict,
     }
+    found: dict[str, _Json] = {"tool": {"driver": driver}}
+    if name is not None:
+        found["automationDetails"] = _category(name)
+        properties["dsn"] = name
+    found["results"] = results
+    found["properties"] = properties
+    return found
+
+
+def _driver(tool_version: str) -> dict[str, _Json]:
+    return {
+        "name": "seqcheck",
+        "version": tool_version,
+        "semanticVersion": tool_version,
+    }
+
+
+def _category(name: str) -> dict[str, _Json]:
+    """Return a run's ``automationDetails``: its category names the database."""
+    return {"id": f"seqcheck/{visible(name)}/"}
 
 
 def _rule(rule: Rule) -> dict[str, _Json]:

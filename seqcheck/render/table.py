@@ -14,13 +14,13 @@ from tabulate import tabulate
 
 from seqcheck.findings import Tier
 from seqcheck.references import CAVEAT
-from seqcheck.render.report import by_table
+from seqcheck.render.report import by_table, tally
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
-    from seqcheck.render.report import Report
+    from seqcheck.render.report import Databases, Report
 
-__all__ = ["render", "shown"]
+__all__ = ["render", "several", "shown", "summary"]
 
 _HEADERS = ("tier", "kind", "name", "expected", "reason")
 _COLOURS = {
@@ -46,9 +46,8 @@ def _plural(count: int, word: str) -> str:
 def render(report: Report) -> str:
     """Return *report* as grouped plain-text tables and a summary line."""
     drift = report.drift
-    checked = _plural(drift.tables_checked, "table")
     if not drift.findings:
-        return f"No drift in {checked}.\n"
+        return summary(report) + "\n"
     blocks: list[str] = []
     for schema, table, findings in by_table(drift.findings):
         title = f"{shown(schema)}.{shown(table)}"
@@ -71,17 +70,7 @@ def render(report: Report) -> str:
         heading = f"{_BOLD}{title}{_RESET}" if report.colour else title
         notes = "".join(_references(report, f) for f in findings)
         blocks.append(heading + "\n" + _indent(body) + notes)
-    counts = report.counts()
-    parts = [f"{counts[Tier.CERTAIN]} certain", f"{counts[Tier.LIKELY]} likely"]
-    if counts[Tier.CUSTOM]:
-        parts.append(f"{counts[Tier.CUSTOM]} custom")
-    if counts[Tier.INDEX_COLUMN]:
-        parts.append(f"{counts[Tier.INDEX_COLUMN]} index-column")
-    summary = (
-        f"{_plural(len(drift.findings), 'finding')} ({', '.join(parts)})"
-        f" in {checked} checked."
-    )
-    lines = ["\n\n".join(blocks), "", summary]
+    lines = ["\n\n".join(blocks), "", summary(report)]
     named = sum(1 for f in drift.findings if report.references.of(f))
     if named:
         lines.append(
@@ -91,6 +80,46 @@ def render(report: Report) -> str:
     if report.plan.steps:
         lines.append("Rename script: seqcheck scan --format sql")
     return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> str:
+    """Return the summary line: findings per tier and tables checked."""
+    drift = report.drift
+    checked = _plural(drift.tables_checked, "table")
+    if not drift.findings:
+        return f"No drift in {checked}."
+    counts = report.counts()
+    parts = [f"{counts[Tier.CERTAIN]} certain", f"{counts[Tier.LIKELY]} likely"]
+    if counts[Tier.CUSTOM]:
+        parts.append(f"{counts[Tier.CUSTOM]} custom")
+    if counts[Tier.INDEX_COLUMN]:
+        parts.append(f"{counts[Tier.INDEX_COLUMN]} index-column")
+    return (
+        f"{_plural(len(drift.findings), 'finding')} ({', '.join(parts)})"
+        f" in {checked} checked."
+    )
+
+
+def several(scans: Databases) -> str:
+    """Return one section per database, each under a header line, then a tally.
+
+    The header names the database and gives its summary (or its error); a
+    database with findings has its table below.
+    """
+    blocks: list[str] = []
+    for database in scans.databases:
+        report = database.report
+        if report is None:
+            head = f"== {shown(database.name)}: error: {shown(database.error or '')}"
+        else:
+            head = f"== {shown(database.name)}: {summary(report)}"
+        if scans.colour:
+            head = f"{_BOLD}{head}{_RESET}"
+        if report is not None and report.drift.findings:
+            head += "\n\n" + render(report).rstrip("\n")
+        blocks.append(head)
+    blocks.append(tally(scans))
+    return "\n\n".join(blocks) + "\n"
 
 
 def _references(report: Report, finding: Finding) -> str:
