@@ -14,13 +14,15 @@ plan) is one transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
 ``statement_timeout``, every name read, the renames (pipelined, so that the
 round trips do not add up), every name read again. It commits only when
 :func:`~seqcheck.verify.unexpected` finds nothing: the batch's renames took
-effect and no other name changed. The last batch also re-reads the catalog
-and re-runs :func:`~seqcheck.drift.find_drift` inside its transaction, and
-commits only if no finding it covers is reported again (so after it the scan
-is clean). A lock timeout (or a deadlock) rolls the batch back and retries it
-after a growing pause; when the retries are used up, the error names the
-sessions holding the lock. The atomicity promise is per batch: batches
-committed before a failure stay, and a re-run plans only what is left.
+effect and no other name changed. The last batch also judges drift inside its
+transaction and commits only if no finding it covers is reported again (so
+after it the scan is clean): the drift of the predicted catalog
+(:func:`~seqcheck.verify.predicted`, judged before any lock is taken) when
+every name read matches it, else of the catalog read again. A lock timeout
+(or a deadlock) rolls the batch back and retries it after a growing pause;
+when the retries are used up, the error names the sessions holding the lock.
+The atomicity promise is per batch: batches committed before a failure stay,
+and a re-run plans only what is left.
 """
 
 from __future__ import annotations
@@ -51,7 +53,15 @@ from seqcheck.statements import (
     statement,
     timeout_text,
 )
-from seqcheck.verify import Names, Rename, renames, reported, unexpected
+from seqcheck.verify import (
+    Names,
+    Rename,
+    matches,
+    predicted,
+    renames,
+    reported,
+    unexpected,
+)
 
 if TYPE_CHECKING:
     from seqcheck.catalog import Catalog
@@ -203,14 +213,18 @@ def apply_plan(
     drift: Drift | None = None
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
     with _read_write(conn):
-        check_preflight(conn, [s for g in groups for s in g])
-        for number, steps in enumerate(groups, 1):
+        steps = [s for g in groups for s in g]
+        check_preflight(conn, steps)
+        forecast = _Forecast.of(catalog, steps, scope)
+        for number, batch in enumerate(groups, 1):
             if on_batch is not None:
                 on_batch(number, len(groups))
             where = _Where(number, len(groups), len(renames(done)))
-            run = _Run(conn, scope, lock_timeout_ms, statement_timeout_ms, where)
-            drift = run.with_retries(steps, retries, pause)
-            done.extend(steps)
+            run = _Run(
+                conn, scope, lock_timeout_ms, statement_timeout_ms, where, forecast
+            )
+            drift = run.with_retries(batch, retries, pause)
+            done.extend(batch)
     seconds = time.perf_counter() - started
     assert drift is not None  # the last batch re-runs drift
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
@@ -235,6 +249,34 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Forecast:
+    """The catalog after the whole plan, predicted, and its drift.
+
+    Judged before any transaction starts (no lock is held meanwhile). When the
+    names the last batch reads after its renames are exactly the predicted
+    catalog's (:func:`~seqcheck.verify.matches`), this drift is the server's,
+    and the catalog need not be read again inside the transaction.
+    """
+
+    catalog: Catalog
+    drift: Drift
+
+    @classmethod
+    def of(
+        cls, catalog: Catalog | None, steps: Sequence[RenameStep], scope: Scope
+    ) -> _Forecast | None:
+        if catalog is None:
+            return None
+        started = time.perf_counter()
+        after = predicted(catalog, renames(steps))
+        forecast = cls(after, find_drift(after, scope))
+        log.debug(
+            "drift after the plan forecast in %.2f s", time.perf_counter() - started
+        )
+        return forecast
+
+
+@dataclass(frozen=True, slots=True)
 class _Run:
     """One batch's transaction, its settings, and where it is in the plan."""
 
@@ -243,6 +285,7 @@ class _Run:
     lock_timeout_ms: int
     statement_timeout_ms: int
     where: _Where
+    forecast: _Forecast | None = None
 
     def with_retries(
         self, steps: Sequence[RenameStep], retries: int, pause_ms: int
@@ -270,7 +313,7 @@ class _Run:
         """Run *steps* in one transaction, verify, commit.
 
         Every batch compares all names before and after its renames; the last
-        also re-reads the catalog and re-runs drift, and returns it.
+        also judges drift (see :class:`_Forecast`), and returns it.
 
         :raises _StepFailed: a statement failed (rolled back).
         :raises SeqcheckError: anything else failed (rolled back).
@@ -284,9 +327,10 @@ class _Run:
                 before = _names(conn)
                 _execute(conn, steps)
                 done = renames(steps)
-                found = unexpected(done, before, _names(conn))
+                after = _names(conn)
+                found = unexpected(done, before, after)
                 if not found and self.where.number == self.where.total:
-                    drift = find_drift(read_catalog(conn), self.scope)
+                    drift = self.drift_after(after)
                     found = reported(done, drift)
                 if found:
                     raise _Unverified(found)
@@ -314,6 +358,14 @@ class _Run:
                 self.where.nothing(),
             ) from None
         return drift
+
+    def drift_after(self, names: Names) -> Drift:
+        """Return the drift after the last batch: forecast, or read and judged."""
+        forecast = self.forecast
+        if forecast is not None and matches(forecast.catalog, names):
+            return forecast.drift
+        log.debug("the catalog is not as forecast: reading it again")
+        return find_drift(read_catalog(self.conn), self.scope)
 
     def unverified(self, found: list[str]) -> SeqcheckError:
         shown = "; ".join(found[:_SHOWN_PROBLEMS])

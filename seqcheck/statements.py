@@ -271,8 +271,8 @@ def object_names() -> sql.SQL:
 
     One row per name in non-system schemas: ``space, oid, sub, schema, name``,
     where *space* is ``relation`` (``pg_class``), ``constraint``,
-    ``statistics`` or ``column`` (an index's column, *sub* its number). Cheap
-    enough to read before and after each batch's renames.
+    ``statistics`` or ``column`` (of a table or an index, *sub* its number).
+    Cheap enough to read before and after each batch's renames.
     """
     return sql.SQL(
         "WITH ns AS (SELECT n.oid, n.nspname::text AS name"
@@ -290,8 +290,10 @@ def object_names() -> sql.SQL:
         " UNION ALL"
         " SELECT 'column', a.attrelid::int8, a.attnum::int4, ns.name, a.attname::text"
         " FROM pg_catalog.pg_attribute a"
-        " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind IN ('i', 'I')"
-        " JOIN ns ON ns.oid = c.relnamespace WHERE a.attnum > 0"
+        " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
+        " AND c.relkind IN ('r', 'p', 'f', 'm', 'i', 'I')"
+        " JOIN ns ON ns.oid = c.relnamespace"
+        " WHERE a.attnum > 0 AND NOT a.attisdropped"
     )
 
 

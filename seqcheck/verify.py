@@ -11,18 +11,29 @@ re-runs drift: :func:`reported` lists findings it should have fixed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeVar
 
+from seqcheck.catalog import Constraint, Index, Sequence_, Statistic, TakenName
 from seqcheck.findings import Kind
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
     from seqcheck.plan import RenameStep
 
-__all__ = ["Names", "Rename", "renames", "reported", "unexpected"]
+__all__ = [
+    "Names",
+    "Rename",
+    "matches",
+    "predicted",
+    "renames",
+    "reported",
+    "unexpected",
+]
 
 # What each kind of object is found under in the catalog, by OID.
 _CATEGORY: dict[Kind, str] = {
@@ -56,6 +67,7 @@ _SPACE: dict[Kind, str] = {
 _ALONG = {Kind.PKEY, Kind.UNIQUE, Kind.EXCLUSION, Kind.CHECK, Kind.NOT_NULL}
 
 _Key = tuple[str, int, int]  # (space, oid, sub): see object_names()
+_R = TypeVar("_R", Sequence_, Index, Constraint, Statistic)
 #: Names as :func:`seqcheck.statements.object_names` reads them: (schema, name).
 Names = dict[_Key, tuple[str, str]]
 
@@ -146,8 +158,8 @@ def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]
         if (key[0], old, now[1]) in along:
             continue
         if key[0] == "column":
-            index = after.get(("relation", key[1], 0), (schema, "?"))[1]
-            what = f"column {old} of index {schema}.{index}"
+            owner = after.get(("relation", key[1], 0), (schema, "?"))[1]
+            what = f"column {old} of {schema}.{owner}"
         else:
             what = f"{key[0]} {schema}.{old}"
         found.append(f"{what} is now named {now[1]!r}, not planned")
@@ -173,3 +185,152 @@ def _what(rename: Rename) -> str:
     if rename.kind is Kind.INDEX_COLUMN:
         return f"column {rename.old} of index {rename.schema}.{rename.index}"
     return f"{rename.kind} {rename.schema}.{rename.old}"
+
+
+# -- the catalog after a plan, predicted ------------------------------------------
+
+
+def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
+    """Return *catalog* as it reads after *done*, side effects included.
+
+    A recursing CHECK or NOT NULL rename also renames the same-named
+    constraint of every inheritor; an index column rename, that column of
+    every partition index below; renaming an index renames the constraint it
+    backs. :func:`matches` tells whether the server agrees.
+    """
+    tables = _below([(t.oid, p) for t in catalog.tables for p in t.parents])
+    indexes = _below([(i.oid, i.parent_oid) for i in catalog.indexes if i.parent_oid])
+    names = {
+        ("relation", r.object_oid): r.new
+        for r in done
+        if _SPACE.get(r.kind) == "relation"
+    }
+    names.update(
+        (("constraint", r.object_oid), r.new)
+        for r in done
+        if _SPACE.get(r.kind) == "constraint"
+    )
+    names.update(
+        (("statistics", r.object_oid), r.new) for r in done if r.kind is Kind.STATISTICS
+    )
+    copies: dict[tuple[int, str], str] = {}  # (table, old name) -> new name
+    columns: dict[int, dict[str, str]] = {}  # index -> old column -> new column
+    table_of = {c.oid: c.table_oid for c in catalog.constraints}
+    for r in done:
+        if r.kind in {Kind.CHECK, Kind.NOT_NULL}:
+            for table in tables.get(table_of.get(r.object_oid, 0), ()):
+                copies[table, r.old] = r.new
+        elif r.kind is Kind.INDEX_COLUMN:
+            for oid in (r.object_oid, *indexes.get(r.object_oid, ())):
+                columns.setdefault(oid, {})[r.old] = r.new
+    taken: dict[tuple[int, str], Counter[str]] = {
+        (t.schema_oid, t.space): Counter(t.names) for t in catalog.names
+    }
+
+    def moved(schema_oid: int, space: str, old: str, new: str) -> None:
+        counter = taken.setdefault((schema_oid, space), Counter())
+        counter[old] -= 1
+        counter[new] += 1
+
+    def renamed(record: _R, space: str, new: str | None) -> _R:
+        if new is None or new == record.name:
+            return record
+        moved(record.schema_oid, space, record.name, new)
+        return record._replace(name=new)
+
+    def index(i: Index) -> Index:
+        new = names.get(("relation", i.oid))
+        if i.constraint_type and new is not None and new != i.name:
+            moved(i.schema_oid, "constraint", i.name, new)
+        i = renamed(i, "relation", new)
+        if i.oid not in columns:
+            return i
+        stored = tuple(columns[i.oid].get(c, c) for c in i.stored_names)
+        return i._replace(stored_names=stored)
+
+    sequences = tuple(
+        renamed(s, "relation", names.get(("relation", s.oid)))
+        for s in catalog.sequences
+    )
+    new_indexes = tuple(index(i) for i in catalog.indexes)
+    constraints = tuple(
+        renamed(
+            c,
+            "constraint",
+            names.get(("constraint", c.oid)) or copies.get((c.table_oid, c.name)),
+        )
+        for c in catalog.constraints
+    )
+    statistics = tuple(
+        renamed(s, "statistics", names.get(("statistics", s.oid)))
+        for s in catalog.statistics
+    )
+    rows = tuple(
+        TakenName(schema_oid, space, tuple(sorted(counter.elements())))
+        for (schema_oid, space), counter in taken.items()
+    )
+    return replace(
+        catalog,
+        sequences=sequences,
+        indexes=new_indexes,
+        constraints=constraints,
+        statistics=statistics,
+        names=rows,
+    )
+
+
+def matches(catalog: Catalog, names: Names) -> bool:
+    """Tell whether *names*, read from the server, are those of *catalog*.
+
+    Every table, column, sequence, index (and its columns), constraint and
+    statistics name the catalog holds, and the multiset of relation,
+    constraint and statistics names of each schema: then a drift judgement of
+    *catalog* is one of the server's.
+    """
+    want: dict[_Key, str] = {}
+    for t in catalog.tables:
+        want["relation", t.oid, 0] = t.name
+        want.update(
+            (("column", t.oid, n), c) for n, c in zip(t.attnums, t.columns, strict=True)
+        )
+    want.update((("relation", s.oid, 0), s.name) for s in catalog.sequences)
+    for i in catalog.indexes:
+        want["relation", i.oid, 0] = i.name
+        want.update((("column", i.oid, n), c) for n, c in enumerate(i.stored_names, 1))
+    want.update((("constraint", c.oid, 0), c.name) for c in catalog.constraints)
+    want.update((("statistics", s.oid, 0), s.name) for s in catalog.statistics)
+    for key, name in want.items():
+        got = names.get(key)
+        if got is None or got[1] != name:
+            return False
+    schemas = {s.oid: s.name for s in catalog.schemas}
+    read: dict[tuple[str, str], Counter[str]] = {}
+    for (space, _, _), (schema, name) in names.items():
+        if space != "column":
+            read.setdefault((schema, space), Counter())[name] += 1
+    for row in catalog.names:
+        if row.space == "type" or row.schema_oid not in schemas:
+            continue
+        if read.pop((schemas[row.schema_oid], row.space), Counter()) != Counter(
+            row.names
+        ):
+            return False
+    return not any(read.values())
+
+
+def _below(edges: Sequence[tuple[int, int]]) -> dict[int, tuple[int, ...]]:
+    """Return, for each parent in (child, parent) *edges*, all its descendants."""
+    children: dict[int, list[int]] = {}
+    for child, parent in edges:
+        children.setdefault(parent, []).append(child)
+    found: dict[int, tuple[int, ...]] = {}
+    for root, below in children.items():
+        seen: dict[int, None] = {}
+        stack = list(below)
+        while stack:
+            oid = stack.pop()
+            if oid not in seen:
+                seen[oid] = None
+                stack.extend(children.get(oid, ()))
+        found[root] = tuple(seen)
+    return found

@@ -1,0 +1,109 @@
+"""The predicted catalog after a plan is the one read after applying it.
+
+:func:`~seqcheck.verify.predicted` models what the renames do, side effects
+included (inheritors' CHECK and NOT NULL copies, partition index columns, the
+constraint an index backs); after a real ``--apply`` the catalog read back has
+exactly those names, :func:`~seqcheck.verify.matches` agrees, and drift judges
+both alike. ``apply_plan`` then needs no second catalog read; when the schema
+changed since the scan, it reads the catalog again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+import seqcheck.apply
+from seqcheck.apply import _names, apply_plan
+from seqcheck.catalog import Catalog, read_catalog
+from seqcheck.connect import connect
+from seqcheck.drift import Scope, find_drift
+from seqcheck.pipeline import scan_connection
+from seqcheck.verify import matches, predicted, renames
+from tests.fix_server import TestDB, run_sql
+from tests.test_apply import STORY, SWAP
+from tests.test_batches import FAMILY
+from tests.test_cli import HOSTILE
+
+
+@pytest.fixture
+def conn(db: TestDB) -> Iterator[psycopg.Connection[Any]]:
+    with connect(db.dsn) as conn:
+        yield conn
+
+
+def names_of(catalog: Catalog) -> dict[str, Any]:
+    """Every name-bearing field of *catalog*, keyed so that order does not matter."""
+    return {
+        "sequences": {(s.oid, s.name) for s in catalog.sequences},
+        "indexes": {(i.oid, i.name, i.stored_names) for i in catalog.indexes},
+        "constraints": {(c.oid, c.name) for c in catalog.constraints},
+        "statistics": {(s.oid, s.name) for s in catalog.statistics},
+        "taken": {(t.schema_oid, t.space): Counter(t.names) for t in catalog.names},
+    }
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [STORY + SWAP, FAMILY, HOSTILE],
+    ids=["story-swap", "inheritance-partitions", "hostile"],
+)
+def test_the_predicted_catalog_is_the_one_read_after_apply(
+    db: TestDB, conn: psycopg.Connection[Any], schema: str
+) -> None:
+    run_sql(db.dsn, schema)
+    scope = Scope(strict=True)
+    found = scan_connection(conn, scope)
+    assert found.plan.steps
+    forecast = predicted(found.catalog, renames(found.plan.steps))
+    assert names_of(forecast) != names_of(found.catalog)
+    apply_plan(conn, found.plan, scope=scope, catalog=found.catalog)
+    conn.read_only = False
+    with conn.transaction():
+        after = read_catalog(conn)
+        names = _names(conn)
+    assert names_of(forecast) == names_of(after)
+    assert matches(forecast, names)
+    assert not matches(found.catalog, names)
+    assert find_drift(forecast, scope) == find_drift(after, scope)
+
+
+def test_the_forecast_spares_a_second_catalog_read(
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_sql(db.dsn, STORY + SWAP)
+    found = scan_connection(conn)
+
+    def no_read(*args: Any) -> Catalog:
+        raise AssertionError("read the catalog again")
+
+    monkeypatch.setattr(seqcheck.apply, "read_catalog", no_read)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert result.drift.findings == ()
+
+
+def test_a_schema_changed_since_the_scan_is_read_again(
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_sql(db.dsn, STORY)
+    found = scan_connection(conn)
+    run_sql(db.dsn, "create table newcomer (id serial primary key)")
+    reads: list[int] = []
+
+    def counted(*args: Any) -> Catalog:
+        reads.append(1)
+        return read_catalog(*args)
+
+    monkeypatch.setattr(seqcheck.apply, "read_catalog", counted)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert reads == [1]
+    assert result.drift.findings == ()
+    # without the plan's catalog, the last batch always reads it
+    run_sql(db.dsn, "alter table newcomer rename to latecomer")
+    again = scan_connection(conn)
+    apply_plan(conn, again.plan)
+    assert reads == [1, 1]
