@@ -180,3 +180,11 @@ def test_the_operations_rename_hostile_names_on_a_server(
         )
     engine.dispose()
     assert {f"{HOSTILE}%", "s:1 %", "p:k %", "c:k %", "st:1 %", "a:1 %"} <= names
+
+
+def test_the_package_named_alembic_imports_the_real_alembic() -> None:
+    from seqcheck.alembic import ops as rename_ops
+
+    assert vars(rename_ops)["ops"] is ops  # alembic.operations.ops, not ours
+    assert ops.__name__ == "alembic.operations.ops"
+    assert vars(rename_ops)["Operations"] is Operations
