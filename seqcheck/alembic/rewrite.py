@@ -144,25 +144,27 @@ def rewrite(
     sources = [run.conn(k) for k in found.drops]
     dests = [run.meta(k) for k in found.creates if k in run.tables]
     broken: set[TableKey] = set()
-    stable: list[TableKey] = []
+    shapes: dict[TableKey, tuple[TableShape, TableShape]] = {}
     for key, mods in found.mods.items():
         adds, drops = _changes_columns(mods)
         if key not in run.tables or key in found.creates or not (adds or drops):
             continue
         old, new = run.conn(key), run.meta(key)
+        if run.off(old):
+            continue
+        if adds and drops:
+            shapes[key] = (old, new)
         threshold = settings.threshold_for(key[0], key[1])
-        if table_similarity(old, new) * 100 < threshold and not run.off(old):
-            broken.add(key)
+        if table_similarity(old, new) * 100 < threshold:
+            broken.add(key)  # git's break: it may have swapped names with another
             sources.append(old)
             dests.append(new)
-        elif adds and drops:
-            stable.append(key)
     sources = [s for s in sources if not run.off(s)]
     dests = [d for d in dests if not run.off(d)]
     pairs = pair_tables(sources, dests, broken, settings, asker)
-    columns = pair_columns(
-        [*pairs, *((run.conn(k), run.meta(k)) for k in stable)], settings, asker
-    )
+    involved = {(t.schema, t.name) for pair in pairs for t in pair}
+    stable = [both for key, both in shapes.items() if key not in involved]
+    columns = pair_columns([*pairs, *stable], settings, asker)
     if not pairs and not columns:
         if asker.notes:
             upgrade_ops.ops.insert(0, _renames([], asker))

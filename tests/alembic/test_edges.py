@@ -127,3 +127,24 @@ class Odd(Base):
     assert flat('op.rename_index("marathon_pkey", "snickers_pkey1")') in text
     project.upgrade()
     clean(project)
+
+
+def test_a_column_rename_in_a_table_with_nothing_else(project: Project) -> None:
+    """Too small to be similar to itself after the rename: still a column rename."""
+    body = """
+class Bar(Base):
+    __tablename__ = "bar"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    weight_g: Mapped[int | None]
+"""
+    project.write_models(HEAD + body)
+    project.revision("first", "0001")
+    project.upgrade()
+    project.run_sql("INSERT INTO bar (weight_g) VALUES (58)")
+    project.write_models(HEAD + body.replace("weight_g", "grams"))
+    text = flat(project.revision("grams", "0002"))
+    assert flat('op.alter_column("bar", "weight_g", new_column_name="grams")') in text
+    assert "drop_column" not in text.split("defdowngrade")[0]
+    project.upgrade()
+    assert project.rows("SELECT grams FROM bar") == [(58,)]
+    clean(project)
