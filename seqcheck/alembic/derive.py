@@ -15,6 +15,9 @@ been given under the old table and column names:
   the database has are avoided, names this migration frees are not);
 - any other name was chosen by hand and is left alone.
 
+Where the model names an object by hand (``UniqueConstraint(…, name=…)``), that
+name wins over both, so the model and the database agree afterwards.
+
 The renames become :class:`~seqcheck.findings.Finding` records, and
 :func:`~seqcheck.plan.make_plan` orders them (swaps go through temporary names).
 Column names stored in indexes are renamed to today's names too.
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from seqcheck.conventions import Names
 from seqcheck.drift import Drift
@@ -46,7 +49,10 @@ if TYPE_CHECKING:
     from seqcheck.plan import Plan
     from seqcheck.rules import Subject
 
-__all__ = ["Derived", "Renames", "TableStep", "derive", "order_tables"]
+__all__ = ["Derived", "Explicit", "Renames", "TableStep", "derive", "order_tables"]
+
+#: Names a model gives by hand: ``(kind, column names) → name``.
+Explicit: TypeAlias = dict[tuple[Kind, tuple[str, ...]], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +93,16 @@ def derive(
     catalog: Catalog,
     renames: Renames,
     convention_for: Callable[[str, str], Template | None] | None = None,
+    explicit_for: Callable[[str, str], Explicit] | None = None,
 ) -> Derived:
     """Return the renames that follow *renames* in *catalog*, planned.
 
     :param convention_for: the naming convention of the table ``(schema, new
         name)`` in the model, or ``None`` where PostgreSQL's names apply.
+    :param explicit_for: the names the model gives that table's objects by
+        hand, by kind and columns; they win over both.
     """
+    explicit_for = explicit_for or (lambda schema, table: {})
     enc = encoding_for(catalog.server.encoding)
     schemas = {s.oid: s.name for s in catalog.schemas}
     by_name = {
@@ -127,13 +137,19 @@ def derive(
         old, new = olds[oid], news.get(oid)
         if new is None or new.schema_oid not in schemas:
             continue
-        convention = convention_for(schemas[new.schema_oid], new.owner)
+        schema = schemas[new.schema_oid]
+        convention = convention_for(schema, new.owner)
         target = _by_convention(convention, old, new) if convention else None
-        if target is not None:
-            chosen[oid] = target
-        elif fits_with_suffix(
+        if target is None and not fits_with_suffix(
             old.name, old.owner, today_middle(old, enc), old.label, enc
         ):
+            continue  # chosen by hand: left alone
+        named = explicit_for(schema, new.owner).get((new.kind, _columns(new)))
+        if named is not None:
+            chosen[oid] = named
+        elif target is not None:
+            chosen[oid] = target
+        else:
             by_postgres.append((old, new))
     namer = Namer(catalog, enc, [old for old, _ in by_postgres])
     for old, new in by_postgres:

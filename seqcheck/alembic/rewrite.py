@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from alembic.operations import ops
+from sqlalchemy import Column, ForeignKeyConstraint, UniqueConstraint
+from sqlalchemy.sql.elements import conv
 
 from seqcheck.alembic import ops as rename_ops
 from seqcheck.alembic.ask import Asker
@@ -52,7 +54,7 @@ if TYPE_CHECKING:
     from sqlalchemy import MetaData
     from sqlalchemy import Table as SATable
 
-    from seqcheck.alembic.derive import Derived
+    from seqcheck.alembic.derive import Derived, Explicit
     from seqcheck.alembic.settings import Settings
     from seqcheck.catalog import Catalog
     from seqcheck.conventions import Template
@@ -188,6 +190,45 @@ def _conventions(run: _Run) -> Callable[[str, str], Template | None]:
     return convention
 
 
+def _explicit(run: _Run) -> Callable[[str, str], Explicit]:
+    """Return the names the model gives a table's objects by hand."""
+
+    def explicit(schema: str, table: str) -> Explicit:
+        found = run.tables.get((run.norm(schema), table))
+        return _explicit_names(found) if found is not None else {}
+
+    return explicit
+
+
+def _explicit_names(table: SATable) -> Explicit:
+    """Return *table*'s hand-given names (not a convention's) by kind and columns."""
+
+    def given(name: object) -> str | None:
+        # A convention's names are conv(); unnamed is None or SQLAlchemy's marker.
+        if isinstance(name, str) and not isinstance(name, conv):
+            return str(name)
+        return None
+
+    out: Explicit = {}
+    pk = table.primary_key
+    if pk is not None and len(pk.columns) and (name := given(pk.name)):
+        out[(Kind.PKEY, tuple(c.name for c in pk.columns))] = name
+    for constraint in table.constraints:
+        name = given(constraint.name)
+        if name is None:
+            continue
+        if isinstance(constraint, UniqueConstraint):
+            out[(Kind.UNIQUE, tuple(c.name for c in constraint.columns))] = name
+        elif isinstance(constraint, ForeignKeyConstraint):
+            out[(Kind.FKEY, tuple(c.name for c in constraint.columns))] = name
+    for index in table.indexes:
+        name = given(index.name)
+        columns = [e.name for e in index.expressions if isinstance(e, Column)]
+        if name is not None and len(columns) == len(index.expressions):
+            out[(Kind.INDEX, tuple(columns))] = name
+    return out
+
+
 def _first(metadata: MetaData | Iterable[MetaData] | None) -> MetaData | None:
     if metadata is None or hasattr(metadata, "tables"):
         return metadata  # type: ignore[return-value]
@@ -247,7 +288,7 @@ def _apply(
             for c, new in mapping.items()
         },
     )
-    derived = derive(catalog, renames, _conventions(run))
+    derived = derive(catalog, renames, _conventions(run), _explicit(run))
     moves = _moves(run, tables, columns, derived, catalog)
 
     renamed = set(tables) | set(columns)

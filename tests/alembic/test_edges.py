@@ -148,3 +148,24 @@ class Bar(Base):
     project.upgrade()
     assert project.rows("SELECT grams FROM bar") == [(58,)]
     clean(project)
+
+
+def test_a_name_the_model_gives_by_hand_wins(project: Project) -> None:
+    body = """
+class Marathon(Base):
+    __tablename__ = "marathon"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, index=True)
+"""
+    project.write_models(HEAD + body)
+    project.revision("first", "0001")
+    project.upgrade()
+    renamed = body.replace("Marathon", "Snickers").replace('"marathon"', '"snickers"')
+    renamed = renamed.replace("mapped_column(Text, index=True)", "mapped_column(Text)")
+    renamed += '    __table_args__ = (Index("snickers_by_name", "name"),)\n'
+    project.write_models(HEAD.replace("Identity,", "Identity, Index,") + renamed)
+    text = flat(project.revision("snickers", "0002"))
+    assert flat('op.rename_index("ix_marathon_name", "snickers_by_name")') in text
+    assert "create_index" not in text.split("defdowngrade")[0]
+    project.upgrade()
+    clean(project)
