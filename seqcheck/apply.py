@@ -43,7 +43,7 @@ from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
-from seqcheck.locks import blockers, describe
+from seqcheck.locks import Blocker, blockers, describe
 from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
     lock_settings,
@@ -51,6 +51,7 @@ from seqcheck.statements import (
     set_lock_timeout,
     set_statement_timeout,
     statement,
+    statements,
     timeout_text,
 )
 from seqcheck.verify import (
@@ -85,8 +86,9 @@ DEFAULT_LOCK_TIMEOUT_MS = 2000
 #: Lock timeouts retried per batch before giving up (``--retries``).
 DEFAULT_RETRIES = 3
 _SHOWN_PROBLEMS = 3
-# Statements sent per pipeline sync: a failure is found within this many.
-_PIPELINE_CHUNK = 500
+# Statements sent as one simple query; or per pipeline sync, once the failing
+# statement must be named.
+_CHUNK = 1000
 _RETRYABLE = (errors.LockNotAvailable, errors.DeadlockDetected)
 
 
@@ -107,13 +109,26 @@ class ApplyResult:
 
 
 class _StepFailed(Exception):
-    """A statement failed; raised inside the transaction so that it rolls back."""
+    """A statement failed; raised inside the transaction so that it rolls back.
 
-    def __init__(self, step: RenameStep, error: psycopg.Error, count: int) -> None:
+    :param step: the statement that failed; ``None`` when it is one of
+        *chunk*, sent as one query.
+    :param count: statements run in the transaction, this one included (at
+        most).
+    """
+
+    def __init__(
+        self,
+        step: RenameStep | None,
+        error: psycopg.Error,
+        count: int,
+        chunk: Sequence[RenameStep] = (),
+    ) -> None:
         super().__init__(str(error))
         self.step = step
         self.error = error
-        self.count = count  # statements run in the transaction, this one included
+        self.count = count
+        self.chunk = chunk
 
 
 class _Unverified(Exception):
@@ -290,26 +305,40 @@ class _Run:
     def with_retries(
         self, steps: Sequence[RenameStep], retries: int, pause_ms: int
     ) -> Drift | None:
-        """Run the batch; after a lock timeout, wait and try again."""
+        """Run the batch; after a lock timeout, wait and try again.
+
+        The first attempt sends the statements in chunks of one query each;
+        once one has failed, attempts send them one by one (pipelined), so
+        that the error names the statement.
+        """
+        careful = False
         for attempt in range(retries + 1):
             try:
-                return self.once(steps)
-            except _StepFailed as failed:
-                if not isinstance(failed.error, _RETRYABLE) or attempt == retries:
-                    raise self.step_error(failed, attempt + 1) from None
-                wait = pause_ms * 2**attempt / 1000
-                log.debug(
-                    "batch %d: %s; retry %d of %d in %.2f s",
-                    self.where.number,
-                    _first_line(str(failed.error)),
-                    attempt + 1,
-                    retries,
-                    wait,
-                )
-                time.sleep(wait)
+                return self.once(steps, careful=careful)
+            except _StepFailed as caught:
+                failed = caught
+            if failed.step is None and not isinstance(failed.error, _RETRYABLE):
+                # Not a lock wait: run it again, one by one, to name the statement.
+                try:
+                    return self.once(steps, careful=True)
+                except _StepFailed as again:
+                    failed = again
+            careful = True
+            if not isinstance(failed.error, _RETRYABLE) or attempt == retries:
+                raise self.step_error(failed, attempt + 1) from None
+            wait = pause_ms * 2**attempt / 1000
+            log.debug(
+                "batch %d: %s; retry %d of %d in %.2f s",
+                self.where.number,
+                _first_line(str(failed.error)),
+                attempt + 1,
+                retries,
+                wait,
+            )
+            time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def once(self, steps: Sequence[RenameStep]) -> Drift | None:
+    def once(self, steps: Sequence[RenameStep], *, careful: bool) -> Drift | None:
         """Run *steps* in one transaction, verify, commit.
 
         Every batch compares all names before and after its renames; the last
@@ -325,7 +354,7 @@ class _Run:
                 conn.execute(set_lock_timeout(timeout_text(self.lock_timeout_ms)))
                 conn.execute(set_statement_timeout(self.statement_timeout_ms))
                 before = _names(conn)
-                _execute(conn, steps)
+                _execute(conn, steps, careful=careful)
                 done = renames(steps)
                 after = _names(conn)
                 found = unexpected(done, before, after)
@@ -388,13 +417,19 @@ class _Run:
 
     def step_error(self, failed: _StepFailed, attempts: int) -> SeqcheckError:
         """Return the error for a failed rename, after the rollback."""
-        step, exc = failed.step, failed.error
+        exc = failed.error
+        if isinstance(exc, errors.OutOfMemory):
+            return self.out_of_memory(failed.count)
+        step, holders = failed.step, list[Blocker]()
+        if step is None:  # a lock wait in a chunk sent as one query
+            step, holders = _blocked(self.conn, failed.chunk)
+        elif isinstance(exc, _RETRYABLE):
+            holders = blockers(self.conn, step)
         nothing = self.where.nothing()
         what = f"{step.kind} {step.schema}.{step.old}"
         if step.kind is Kind.INDEX_COLUMN:
             what = f"column {step.old} of index {step.schema}.{step.index}"
         if isinstance(exc, _RETRYABLE):
-            holders = blockers(self.conn, step)
             by = "; ".join(describe(h) for h in holders) or "a session that has ended"
             waited = (
                 "deadlocked with"
@@ -407,8 +442,6 @@ class _Run:
                 f"renaming {what} {waited} {by}{tries}",
                 f"{nothing}; retry when that session is done, or raise --lock-timeout",
             )
-        if isinstance(exc, errors.OutOfMemory):
-            return self.out_of_memory(failed.count)
         if isinstance(exc, errors.QueryCanceled):
             return SeqcheckError(
                 f"renaming {what} took longer than statement_timeout",
@@ -432,12 +465,35 @@ def _names(conn: psycopg.Connection[Any]) -> Names:
     return {(space, oid, sub): (schema, name) for space, oid, sub, schema, name in rows}
 
 
-def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None:
-    """Run *steps* in order, pipelined; raise :class:`_StepFailed` for the first.
+def _blocked(
+    conn: psycopg.Connection[Any], chunk: Sequence[RenameStep]
+) -> tuple[RenameStep, list[Blocker]]:
+    """Return the first step of *chunk* whose lock another session holds."""
+    for step in chunk:
+        holders = blockers(conn, step)
+        if holders:
+            return step, holders
+    return chunk[0], []
 
-    Each statement gets its own cursor, so that after a failure the first one
-    without a successful result names the step that failed.
+
+def _execute(
+    conn: psycopg.Connection[Any], steps: Sequence[RenameStep], *, careful: bool
+) -> None:
+    """Run *steps* in order; raise :class:`_StepFailed` for the first that fails.
+
+    By default each chunk of statements is one simple query: a round trip per
+    chunk, not per statement (psql's pace, or better). *careful* pipelines
+    them with a cursor each, so that after a failure the first cursor without
+    a successful result names the step that failed.
     """
+    if not careful:
+        for start in range(0, len(steps), _CHUNK):
+            chunk = steps[start : start + _CHUNK]
+            try:
+                conn.execute(statements(chunk))
+            except psycopg.Error as exc:
+                raise _StepFailed(None, exc, start + len(chunk), chunk) from exc
+        return
     if not psycopg.Pipeline.is_supported():  # pragma: no cover - libpq < 14
         for number, step in enumerate(steps, 1):
             try:
@@ -446,8 +502,8 @@ def _execute(conn: psycopg.Connection[Any], steps: Sequence[RenameStep]) -> None
                 raise _StepFailed(step, exc, number) from exc
         return
     ok = psycopg.pq.ExecStatus.COMMAND_OK
-    for start in range(0, len(steps), _PIPELINE_CHUNK):
-        chunk = steps[start : start + _PIPELINE_CHUNK]
+    for start in range(0, len(steps), _CHUNK):
+        chunk = steps[start : start + _CHUNK]
         cursors: list[psycopg.Cursor[Any]] = []
         error: psycopg.Error | None = None
         try:

@@ -25,10 +25,18 @@ __all__ = [
     "as_text",
     "begin",
     "comment",
+    "lock_holders",
+    "lock_settings",
+    "object_names",
+    "rename_privileges",
     "script",
+    "session_state",
     "set_lock_timeout",
+    "set_statement_timeout",
     "statement",
+    "statements",
     "step_note",
+    "timeout_text",
     "undo_script",
 ]
 
@@ -73,6 +81,11 @@ def statement(step: RenameStep) -> sql.Composed:
             owner = sql.Identifier(step.schema, step.index)
     old = sql.Identifier(step.old)
     return sql.Composed([sql.SQL(head), owner, sql.SQL(verb), old, _TO, new])
+
+
+def statements(steps: Sequence[RenameStep]) -> sql.Composed:
+    """Return the statements of *steps* as one query, for the simple protocol."""
+    return sql.SQL(";\n").join([statement(step) for step in steps])
 
 
 def begin() -> sql.SQL:
