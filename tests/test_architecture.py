@@ -82,7 +82,7 @@ def test_pure_stages_import_no_connection_or_cli() -> None:
 def test_only_the_cli_exits() -> None:
     for path in PACKAGE.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        if _module(path) == "cli":
+        if _module(path).split(".")[0] == "cli":
             continue
         assert "sys.exit" not in text, path
         assert "raise typer.Exit" not in text, path
