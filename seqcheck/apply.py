@@ -11,16 +11,17 @@ Before anything changes, :func:`~seqcheck.preflight.check_preflight` refuses a
 standby and objects this role may not rename. Then each batch
 (:func:`~seqcheck.batches.split_plan`; one when the lock table holds the whole
 plan) is one transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
-``statement_timeout``, every name read, the renames (pipelined, so that the
-round trips do not add up), every name read again. It commits only when
+``statement_timeout``, every name read, the renames (a thousand per query, so
+that round trips do not add up), every name read again. It commits only when
 :func:`~seqcheck.verify.unexpected` finds nothing: the batch's renames took
 effect and no other name changed. The last batch also judges drift inside its
 transaction and commits only if no finding it covers is reported again (so
 after it the scan is clean): the drift of the predicted catalog
-(:func:`~seqcheck.verify.predicted`, judged before any lock is taken) when
-every name read matches it, else of the catalog read again. A lock timeout
-(or a deadlock) rolls the batch back and retries it after a growing pause;
-when the retries are used up, the error names the sessions holding the lock.
+(:func:`~seqcheck.verify.predicted`, judged in a thread while the server runs
+the renames) when every name read matches it, else of the catalog read again.
+A lock timeout (or a deadlock) rolls the batch back and retries it after a
+growing pause; when the retries are used up, the error names the sessions
+holding the lock.
 The atomicity promise is per batch: batches committed before a failure stay,
 and a re-run plans only what is left.
 """
@@ -30,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -227,10 +229,13 @@ def apply_plan(
     done: list[RenameStep] = []
     drift: Drift | None = None
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
-    with _read_write(conn):
-        steps = [s for g in groups for s in g]
+    steps = [s for g in groups for s in g]
+    with ThreadPoolExecutor(1) as pool, _read_write(conn):
+        # Judged while the renames run: the server does those.
+        forecast = None
+        if catalog is not None:
+            forecast = pool.submit(_Forecast.of, catalog, steps, scope)
         check_preflight(conn, steps)
-        forecast = _Forecast.of(catalog, steps, scope)
         for number, batch in enumerate(groups, 1):
             if on_batch is not None:
                 on_batch(number, len(groups))
@@ -267,10 +272,10 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
 class _Forecast:
     """The catalog after the whole plan, predicted, and its drift.
 
-    Judged before any transaction starts (no lock is held meanwhile). When the
-    names the last batch reads after its renames are exactly the predicted
-    catalog's (:func:`~seqcheck.verify.matches`), this drift is the server's,
-    and the catalog need not be read again inside the transaction.
+    Judged in a thread while the server runs the renames. When the names the
+    last batch reads after its renames are exactly the predicted catalog's
+    (:func:`~seqcheck.verify.matches`), this drift is the server's, and the
+    catalog need not be read again inside the transaction.
     """
 
     catalog: Catalog
@@ -278,10 +283,8 @@ class _Forecast:
 
     @classmethod
     def of(
-        cls, catalog: Catalog | None, steps: Sequence[RenameStep], scope: Scope
-    ) -> _Forecast | None:
-        if catalog is None:
-            return None
+        cls, catalog: Catalog, steps: Sequence[RenameStep], scope: Scope
+    ) -> _Forecast:
         started = time.perf_counter()
         after = predicted(catalog, renames(steps))
         forecast = cls(after, find_drift(after, scope))
@@ -300,7 +303,7 @@ class _Run:
     lock_timeout_ms: int
     statement_timeout_ms: int
     where: _Where
-    forecast: _Forecast | None = None
+    forecast: Future[_Forecast] | None = None
 
     def with_retries(
         self, steps: Sequence[RenameStep], retries: int, pause_ms: int
@@ -390,7 +393,7 @@ class _Run:
 
     def drift_after(self, names: Names) -> Drift:
         """Return the drift after the last batch: forecast, or read and judged."""
-        forecast = self.forecast
+        forecast = self.forecast.result() if self.forecast is not None else None
         if forecast is not None and matches(forecast.catalog, names):
             return forecast.drift
         log.debug("the catalog is not as forecast: reading it again")
