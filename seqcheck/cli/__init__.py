@@ -29,6 +29,7 @@ from seqcheck.drift import Scope
 from seqcheck.errors import SeqcheckError
 from seqcheck.options import Format, Shared, with_shared
 from seqcheck.pipeline import failing
+from seqcheck.progress import Progress
 from seqcheck.render import FORMATS, Report
 from seqcheck.render import fix as render_fix
 from seqcheck.statements import DEFAULT_LOCK_TIMEOUT
@@ -284,17 +285,22 @@ def fix(
                 left = failing(found.drift.findings, found.scope)
                 return EXIT_DRIFT if found.plan.steps or left else EXIT_CLEAN
             result = ApplyResult((), (), found.drift, 0.0)  # nothing to do
+            status = Progress.for_stderr(enabled=not (shared.quiet or shared.debug))
             if found.plan.steps:
-                result = apply_plan(
-                    found.conn,
-                    found.plan,
-                    scope=found.scope,
-                    catalog=found.scanned.catalog,
-                    batches=_batches(shared, found, batch),
-                    lock_timeout_ms=lock_ms,
-                    statement_timeout_ms=found.timeout_ms,
-                    retries=retries,
-                )
+                with status.step("renaming"):
+                    result = apply_plan(
+                        found.conn,
+                        found.plan,
+                        scope=found.scope,
+                        catalog=found.scanned.catalog,
+                        batches=_batches(shared, found, batch),
+                        lock_timeout_ms=lock_ms,
+                        statement_timeout_ms=found.timeout_ms,
+                        retries=retries,
+                        on_batch=lambda n, total: status.update(
+                            f"renaming: batch {n} of {total}"
+                        ),
+                    )
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)
         if not shared.quiet:
