@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from seqcheck.clones import foreign_key_clones
 from seqcheck.findings import Finding, Kind, Tier
+from seqcheck.inheritance import dead_ends
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
 from seqcheck.targets import spaces
 
@@ -128,10 +129,13 @@ class Plan:
 
     :param blocked: findings whose new name is held by an object the plan
         does not rename (one left out by the filters); they get no step.
+    :param dead_ends: PostgreSQL 18 NOT NULL findings that no rename can fix
+        (an attached partition keeps its own name; NAMING.md §4.8).
     """
 
     steps: tuple[RenameStep, ...]
     blocked: tuple[Finding, ...] = ()
+    dead_ends: tuple[Finding, ...] = ()
 
     def by_finding(self) -> dict[Finding, tuple[RenameStep, ...]]:
         """Return the steps that fix each finding, in plan order.
@@ -180,7 +184,10 @@ def make_plan(
         taken.update((schema, _column_space(index.oid), c) for c in index.stored_names)
     objects: list[_Item] = []
     columns: list[_Item] = []
+    dead = dead_ends(drift.findings, catalog)
     for finding in drift.findings:
+        if finding in dead:
+            continue
         if finding.kind is Kind.INDEX_COLUMN:
             if not keep_index_columns:
                 space = (_column_space(finding.object_oid),)
@@ -196,7 +203,7 @@ def make_plan(
     index_names = {i.finding.object_oid: i.target for i in objects}
     steps = _with_clones(_order(objects, taken, enc, index_names), catalog)
     steps += _order(columns, taken, enc, index_names)
-    return Plan(tuple(steps), tuple(blocked + blocked_columns))
+    return Plan(tuple(steps), tuple(blocked + blocked_columns), dead)
 
 
 def _with_clones(steps: list[RenameStep], catalog: Catalog) -> list[RenameStep]:

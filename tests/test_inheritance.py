@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -63,3 +68,33 @@ def test_partitions_made_with_partition_of_are_not(db: TestDB) -> None:
         catalog = read_catalog(conn)
     tables = {t.name: t.oid for t in catalog.tables}
     assert descendants(catalog)[tables["q"]] == (tables["p1"],)
+
+
+@pytest.mark.pg(">=18")
+def test_fix_reports_a_dead_end_and_renames_the_rest(db: TestDB) -> None:
+    run_sql(
+        db.dsn,
+        """
+        create table p (a int not null, b int) partition by range (a);
+        create index on p (b);
+        create table p2 (a int not null, b int);
+        alter table p attach partition p2 for values from (10) to (20);
+        alter table p rename to q;
+        """,
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-m", "seqcheck.cli", "fix", db.dsn, "--apply"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "cannot rename q.p_a_not_null" in done.stderr
+    found, dead = _dead(db.dsn)
+    assert found == dead == {"p_a_not_null"}
+    with psycopg.connect(db.dsn) as conn:
+        names = {r[0] for r in conn.execute("select relname from pg_class").fetchall()}
+    assert "q_b_idx" in names

@@ -369,6 +369,13 @@ def _warn_scope(catalog: Catalog, drift: Drift, plan: Plan, scope: Scope) -> Non
     for glob in scope.schemas:
         if not any(fnmatch.fnmatchcase(name, glob) for name in schemas):
             _warning(f"--schema {glob} matches no schema")
+    if plan.dead_ends:
+        names = ", ".join(f"{f.table}.{f.name}" for f in plan.dead_ends)
+        _warning(
+            f"cannot rename {names}: the rename recurses by name and an attached"
+            " partition or child keeps a NOT NULL name of its own (PostgreSQL 18);"
+            " reported, not attempted"
+        )
     if plan.blocked:
         names = ", ".join(f.name for f in plan.blocked)
         _warning(
