@@ -106,8 +106,22 @@ def names(server: Server, dbname: str) -> dict[int, str]:
 
 def debug_seconds(stderr: str, what: str) -> str:
     """Return the seconds a ``--debug`` line reports for *what*, or ``?``."""
-    match = re.search(rf"{what}.*? in ([\d.]+) ?s", stderr)
+    match = re.search(rf"{what}.*? ([\d.]+) ?s\b", stderr)
     return match[1] if match else "?"
+
+
+def breakdown(stderr: str) -> str:
+    """Return the phases ``--debug`` timed, in one line."""
+    phases = {
+        "catalog read": "catalog read",
+        "drift": "drift judged",
+        "plan": "plan made",
+        "forecast (in a thread)": "drift after the plan forecast",
+        "renames and verification": "applied",
+    }
+    return ", ".join(
+        f"{label} {debug_seconds(stderr, what)} s" for label, what in phases.items()
+    )
 
 
 def build_database(server: Server, tables: int) -> None:
@@ -155,10 +169,9 @@ def one_transaction(server: Server, tables: int, repeat: int, work: Path) -> Non
             else:
                 applies.append(seconds)
                 assert " in one transaction " in out, out[:300]
-                scan = debug_seconds(err, "scanned")
                 print(
                     f"  round {round_ + 1}: seqcheck fix --apply {seconds:.2f} s"
-                    f" (scan {scan} s)",
+                    f" ({breakdown(err)})",
                     flush=True,
                 )
         print(
@@ -174,6 +187,8 @@ def one_transaction(server: Server, tables: int, repeat: int, work: Path) -> Non
     print(f"psql -1 -f: best {best_psql:.2f} s of {repeat}")
     print(f"seqcheck fix --apply: best {best_apply:.2f} s of {repeat}")
     print(f"ratio apply/psql: {best_apply / best_psql:.3f} (target <= 1.3)")
+    pairs = ", ".join(f"{a / p:.2f}" for a, p in zip(applies, psqls, strict=True))
+    print(f"ratio per round: {pairs}")
     print(f"seqcheck peak RSS: {child_peak_mib():.0f} MiB")
 
 
@@ -194,6 +209,7 @@ def default_settings(server: Server, tables: int) -> None:
     assert code == 0, f"--apply on default settings: exit {code}: {err[-2000:]}"
     first = out.splitlines()[0]
     print(f"seqcheck fix --apply, default settings: {seconds:.2f} s: {first}")
+    print(f"  ({breakdown(err)})")
     _, again, _, code = run(seqcheck(server, "bench", "--apply"), env)
     assert (code, again) == (0, "Nothing to rename.\n"), (code, again)
     print("  a second --apply: nothing to rename")
