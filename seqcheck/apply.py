@@ -231,11 +231,11 @@ def apply_plan(
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
     steps = [s for g in groups for s in g]
     with ThreadPoolExecutor(1) as pool, _read_write(conn):
+        check_preflight(conn, steps)
         # Judged while the renames run: the server does those.
         forecast = None
         if catalog is not None:
             forecast = pool.submit(_Forecast.of, catalog, steps, scope)
-        check_preflight(conn, steps)
         for number, batch in enumerate(groups, 1):
             if on_batch is not None:
                 on_batch(number, len(groups))
