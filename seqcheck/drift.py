@@ -24,9 +24,11 @@ from seqcheck.rules.sc111_index_column_name import stale_columns
 from seqcheck.targets import Namer
 
 if TYPE_CHECKING:
-    from seqcheck.catalog import Catalog, Schema, Table
+    from collections.abc import Iterable, Mapping
 
-__all__ = ["Drift", "Scope", "find_drift"]
+    from seqcheck.catalog import Catalog, Index, Schema, Table
+
+__all__ = ["Drift", "Scope", "find_drift", "index_column_findings"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,8 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
             custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
             findings.append(_finding(subject, custom, plain, schemas))
     if scope.kind_in(Kind.INDEX_COLUMN):
-        findings += _index_column_findings(catalog, tables, schemas, stale)
+        names = {oid: schema.name for oid, schema in schemas.items()}
+        findings += index_column_findings(catalog.indexes, tables, names, stale)
     renamed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for subject in subjects:
         judged = verdicts.get(subject.oid)
@@ -273,15 +276,20 @@ def _proven_olds(
     return olds
 
 
-def _index_column_findings(
-    catalog: Catalog,
-    tables: dict[int, Table],
-    schemas: dict[int, Schema],
-    stale: dict[int, list[tuple[int, int, str, str]]],
+def index_column_findings(
+    indexes: Iterable[Index],
+    tables: Mapping[int, Table],
+    schemas: Mapping[int, str],
+    stale: Mapping[int, list[tuple[int, int, str, str]]],
 ) -> list[Finding]:
-    """Return one finding per stale index column (at the root of partition indexes)."""
+    """Return one finding per stale index column (at the root of partition indexes).
+
+    :param stale: per index OID, ``(position, attnum, stored, today)`` of each
+        stale column (:func:`stale_columns` against *tables*).
+    :param schemas: schema names by OID.
+    """
     out: list[Finding] = []
-    for index in catalog.indexes:
+    for index in indexes:
         columns = stale.get(index.oid)
         if not columns or not index.valid:
             continue
@@ -292,7 +300,7 @@ def _index_column_findings(
                 continue
             out.append(
                 Finding(
-                    schema=schemas[table.schema_oid].name,
+                    schema=schemas[table.schema_oid],
                     table=table.name,
                     kind=Kind.INDEX_COLUMN,
                     name=f"{index.name}.{old}",

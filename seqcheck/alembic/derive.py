@@ -30,13 +30,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeAlias
 
 from seqcheck.conventions import Names
-from seqcheck.drift import Drift
+from seqcheck.drift import Drift, index_column_findings
 from seqcheck.evidence import today_middle
 from seqcheck.findings import Finding, Kind, Reason, Tier
 from seqcheck.naming import MAX_NAME, encoding_for, fits_with_suffix, name_bytes
 from seqcheck.plan import TEMP_SUFFIX, make_plan
 from seqcheck.rules import RULES
-from seqcheck.rules.sc111_index_column_name import CODE as INDEX_COLUMN_CODE
 from seqcheck.rules.sc111_index_column_name import stale_columns
 from seqcheck.targets import Namer
 
@@ -279,34 +278,7 @@ def _index_columns(
         for index in catalog.indexes
         if index.table_oid in renamed and not index.from_extension
     }
-    out: list[Finding] = []
-    for index in catalog.indexes:
-        table = renamed.get(index.table_oid)
-        if table is None or not index.valid or not stale.get(index.oid):
-            continue
-        inherited = {(p, o) for p, _, o, _ in stale.get(index.parent_oid, ())}
-        for position, _, old, new in stale[index.oid]:
-            if (position, old) in inherited:
-                continue
-            out.append(
-                Finding(
-                    schema=schemas[table.schema_oid],
-                    table=table.name,
-                    kind=Kind.INDEX_COLUMN,
-                    name=f"{index.name}.{old}",
-                    code=INDEX_COLUMN_CODE,
-                    tier=Tier.INDEX_COLUMN,
-                    reason=Reason.STALE_INDEX_COLUMN,
-                    expected=f"{index.name}.{new}",
-                    stale=old,
-                    object_oid=index.oid,
-                    table_oid=table.oid,
-                    object_name=index.name,
-                    column=old,
-                    new_column=new,
-                )
-            )
-    return out
+    return index_column_findings(catalog.indexes, renamed, schemas, stale)
 
 
 def order_tables(
