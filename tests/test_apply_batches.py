@@ -224,6 +224,10 @@ def test_a_later_batch_gives_up_and_the_earlier_ones_stay(
             )
         other.rollback()
     message = str(caught.value)
+    # sent as one query, the statement that waited is found by its lock
+    assert message.startswith("renaming ")
+    what, waited, _ = message.partition(" waited longer than lock_timeout (100ms)")
+    assert waited and f" public.{order[1]}_old_" in what
     assert "nothing of batch 2 of 3 was committed" in message
     per_table = len(found.plan.steps) // 3
     assert f"batch 1 ({per_table} renames) stay committed" in message
