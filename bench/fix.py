@@ -26,8 +26,8 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from scan import build, child_peak_mib  # bench/scan.py, beside this file
 
-from bench.scan import build, child_peak_mib
 from seqcheck.embedded import Server, start_server
 
 #: Enough for one transaction of 10,000 tables' renames (about 25,000 locks).
