@@ -9,17 +9,19 @@ chosen here; SQL text is never edited.
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from psycopg import sql
+from psycopg import Pipeline, sql
 from psycopg.adapt import Buffer, Loader
 from psycopg.pq import Format
-from psycopg.types.array import ArrayBinaryLoader
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import psycopg
 
 __all__ = [
@@ -215,23 +217,48 @@ class _RawTextBinary(_RawText):
     format = Format.BINARY
 
 
-class _TupleArray(ArrayBinaryLoader):
-    """Load arrays as tuples: records hold nothing mutable."""
-
-    def load(self, data: Buffer) -> tuple[Any, ...]:  # type: ignore[override]
-        return tuple(super().load(data))
+_NO_PARALLEL = sql.SQL(
+    "SELECT pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)"
+)
 
 
 def _prepare(conn: psycopg.Connection[Any]) -> None:
-    """Register the loaders the records need on *conn*."""
-    types = conn.adapters.types
-    for name in ("text", "int2", "int4", "int8"):
-        info = types.get(name)
-        if info is not None:
-            conn.adapters.register_loader(info.array_oid, _TupleArray)
+    """Register the loaders the records need on *conn*.
+
+    Arrays keep psycopg's default (C) binary loader, which returns lists;
+    :func:`_build` turns them into tuples.
+    """
     if conn.info.encoding == "ascii":  # SQL_ASCII: names are bytes, not text
         for loader in (_RawText, _RawTextBinary):
             conn.adapters.register_loader("text", loader)
+
+
+def _array_columns(
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any]
+) -> list[int]:
+    """Return the positions of the array-typed columns of *cur*'s result."""
+    types = conn.adapters.types
+    found = []
+    for i, column in enumerate(cur.description or ()):
+        info = types.get(column.type_code)
+        if info is not None and info.array_oid == column.type_code:
+            found.append(i)
+    return found
+
+
+def _build(
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], cls: type[R]
+) -> tuple[R, ...]:
+    """Fetch *cur*'s rows and build one *cls* per row, arrays as tuples."""
+    rows: Sequence[Sequence[Any]] = cur.fetchall()
+    make = cls._make  # type: ignore[attr-defined]
+    arrays = _array_columns(conn, cur)
+    if not rows or not arrays:
+        return tuple(map(make, rows))
+    columns: list[Any] = list(zip(*rows, strict=True))
+    for i in arrays:
+        columns[i] = [None if v is None else tuple(v) for v in columns[i]]
+    return tuple(map(make, zip(*columns, strict=True)))
 
 
 def _records(
@@ -240,9 +267,7 @@ def _records(
     """Run ``sql/<concept>.sql`` and build one *cls* per row."""
     with conn.cursor(binary=True) as cur:
         cur.execute(load_query(concept))
-        rows = cur.fetchall()
-    make = cls._make  # type: ignore[attr-defined]
-    return tuple(make(row) for row in rows)
+        return _build(conn, cur, cls)
 
 
 def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
@@ -254,21 +279,47 @@ def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
 def read_catalog(
     conn: psycopg.Connection[Any], server: ServerInfo | None = None
 ) -> Catalog:
-    """Read the whole snapshot with a fixed number of set-based queries."""
+    """Read the whole snapshot with a fixed number of set-based queries.
+
+    Parallel workers are turned off for the rest of the transaction (their
+    start-up costs more than these catalog queries gain on small machines).
+    """
     server = server or read_server_info(conn)
     _prepare(conn)
+    wanted: list[tuple[str, type[Any]]] = [
+        ("schemas", Schema),
+        ("relations", Table),
+        ("sequences", Sequence_),
+        ("indexes", Index),
+        ("constraints", Constraint),
+        ("statistics" if server.major >= 14 else "statistics.pg12", Statistic),
+        ("names", TakenName),
+        ("text_references", TextSource),
+    ]
+    conn.execute(_NO_PARALLEL)
+    if Pipeline.is_supported():
+        # One round trip: the server runs query N+1 while Python loads query N.
+        with ExitStack() as stack, conn.pipeline():
+            cursors = [stack.enter_context(conn.cursor(binary=True)) for _ in wanted]
+            for cur, (concept, _) in zip(cursors, wanted, strict=True):
+                cur.execute(load_query(concept))
+            parts = [
+                _build(conn, cur, cls)
+                for cur, (_, cls) in zip(cursors, wanted, strict=True)
+            ]
+    else:
+        parts = [_records(conn, concept, cls) for concept, cls in wanted]
+    schemas, tables, sequences, indexes, constraints, statistics, names, texts = parts
     catalog = Catalog(
         server=server,
-        schemas=_records(conn, "schemas", Schema),
-        tables=_records(conn, "relations", Table),
-        sequences=_records(conn, "sequences", Sequence_),
-        indexes=_records(conn, "indexes", Index),
-        constraints=_records(conn, "constraints", Constraint),
-        statistics=_records(
-            conn, "statistics" if server.major >= 14 else "statistics.pg12", Statistic
-        ),
-        names=_records(conn, "names", TakenName),
-        texts=_records(conn, "text_references", TextSource),
+        schemas=schemas,
+        tables=tables,
+        sequences=sequences,
+        indexes=indexes,
+        constraints=constraints,
+        statistics=statistics,
+        names=names,
+        texts=texts,
     )
     log.debug(
         "catalog: %d tables, %d indexes, %d constraints",

@@ -1,6 +1,8 @@
 -- constraints.sql: foreign keys, checks, NOT NULL (18) and domain constraints, with
 -- the names of the columns they use (system columns included) in conkey order.
 -- Primary key, unique and exclusion constraints come with their index (indexes.sql).
+-- A single-column key (nearly all) costs one pg_attribute index lookup; the
+-- extension test is one hashed subquery over pg_depend's extension members.
 SELECT con.oid::int8 AS oid,
        con.connamespace::int8 AS schema_oid,
        con.conname::text AS name,
@@ -22,19 +24,23 @@ SELECT con.oid::int8 AS oid,
        con.coninhcount::int4 AS inherit_count,
        con.conparentid::int8 AS parent_oid,
        con.confrelid::int8 AS references_oid,
-       CASE WHEN con.contype = 'f'
-            THEN (SELECT array_agg(a.attname::text ORDER BY k.pos)
+       CASE WHEN con.contype <> 'f' THEN '{}'::text[]
+            WHEN cardinality(con.confkey) = 1
+            THEN (SELECT ARRAY[a.attname::text] FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = con.confrelid AND a.attnum = con.confkey[1])
+            ELSE (SELECT array_agg(a.attname::text ORDER BY k.pos)
                   FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, pos)
                   JOIN pg_catalog.pg_attribute a
-                    ON a.attrelid = con.confrelid AND a.attnum = k.attnum)
-            ELSE '{}'::text[] END AS ref_column_names
+                    ON a.attrelid = con.confrelid AND a.attnum = k.attnum) END
+         AS ref_column_names
 FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_namespace n ON n.oid = con.connamespace
 LEFT JOIN pg_catalog.pg_type ty ON ty.oid = con.contypid
 WHERE con.contype IN ('c', 'f', 'n')
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
   AND n.nspname !~ '^pg_(toast_)?temp_'
-  AND (con.contypid = 0 OR NOT EXISTS (
-        SELECT 1 FROM pg_catalog.pg_depend d
-        WHERE d.classid = 'pg_catalog.pg_type'::regclass
-          AND d.objid = con.contypid AND d.objsubid = 0 AND d.deptype = 'e'));
+  AND (con.contypid = 0 OR con.contypid NOT IN (
+        SELECT d.objid FROM pg_catalog.pg_depend d
+        WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
+          AND d.classid = 'pg_catalog.pg_type'::regclass
+          AND d.objsubid = 0 AND d.deptype = 'e'));

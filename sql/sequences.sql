@@ -1,5 +1,6 @@
 -- sequences.sql: sequences owned by a table column (serial, OWNED BY: deptype 'a';
--- identity: deptype 'i'), with the owning column's current name.
+-- identity: deptype 'i'), with the owning column's current name. The extension test
+-- is one hashed subquery over pg_depend's extension members.
 SELECT s.oid::int8 AS oid,
        s.relnamespace::int8 AS schema_oid,
        s.relname::text AS name,
@@ -7,9 +8,10 @@ SELECT s.oid::int8 AS oid,
        d.refobjsubid::int4 AS attnum,
        a.attname::text AS column_name,
        d.deptype::text AS deptype,
-       EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
-               WHERE e.classid = 'pg_catalog.pg_class'::regclass AND e.objid = s.oid
-                 AND e.deptype = 'e') AS from_extension
+       s.oid IN (SELECT e.objid FROM pg_catalog.pg_depend e
+                 WHERE e.refclassid = 'pg_catalog.pg_extension'::regclass
+                   AND e.classid = 'pg_catalog.pg_class'::regclass
+                   AND e.deptype = 'e') AS from_extension
 FROM pg_catalog.pg_class s
 JOIN pg_catalog.pg_namespace n ON n.oid = s.relnamespace
 JOIN pg_catalog.pg_depend d
