@@ -62,6 +62,8 @@ class Scope:
 
     def table_in(self, schema: str, name: str) -> bool:
         """Tell whether table *name* (or ``schema.name``) is in scope."""
+        if not self.tables and not self.exclude_tables:
+            return True
         both = (name, f"{schema}.{name}")
         if self.tables and not any(_matches(n, self.tables) for n in both):
             return False
@@ -181,10 +183,11 @@ def _weigh(
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}
-    for second_pass in (False, True):
-        for subject in subjects:
-            if subject.guarded != second_pass:
-                continue
+    unguarded = [s for s in subjects if not s.guarded]
+    guarded = [s for s in subjects if s.guarded]
+    no_olds: dict[int, set[str]] = {}
+    for passed in (unguarded, guarded):
+        for subject in passed:
             table_oid = subject.table.oid if subject.table else 0
             seen = witnesses[table_oid]
             templated = convention is not None and convention.covers(subject.kind)
@@ -194,7 +197,7 @@ def _weigh(
                     convention, subject, olds.get(table_oid, {}), seen
                 )
             else:
-                verdict = judge(subject, olds.get(table_oid, {}), enc, seen)
+                verdict = judge(subject, olds.get(table_oid, no_olds), enc, seen)
             if verdict is None:
                 continue
             if verdict.owner and subject.kind in (Kind.CHECK, Kind.NOT_NULL):

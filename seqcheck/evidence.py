@@ -174,11 +174,15 @@ def judge(
     first. Guards that need other objects (witnesses, copies) are the caller's.
     """
     name, owner, label = subject.name, subject.owner, subject.label
+    today = today_middle(subject, enc)
+    # The common case first: today's name, whole. It fits in NAMEDATALEN (it
+    # is a name), so makeObjectName would not have cut it either.
+    if name == (f"{owner}_{label}" if today is None else f"{owner}_{today}_{label}"):
+        return None
     parsed = split_label(name, label)
     if parsed is None:
         return None  # not in the pattern at all: never reported
     full = label + parsed.digits
-    today = today_middle(subject, enc)
     if build(owner, today, full, enc) == name:
         return _clean(parsed.digits, today)
     if not olds:

@@ -179,9 +179,14 @@ def make_plan(
         for row in catalog.names
         for name in row.names
     }
+    renamed_columns = {
+        f.object_oid for f in drift.findings if f.kind is Kind.INDEX_COLUMN
+    }
     for index in catalog.indexes:
-        schema = schema_names.get(index.schema_oid, "")
-        taken.update((schema, _column_space(index.oid), c) for c in index.stored_names)
+        if index.oid in renamed_columns:  # only their column names matter here
+            schema = schema_names.get(index.schema_oid, "")
+            column_space = _column_space(index.oid)
+            taken.update((schema, column_space, c) for c in index.stored_names)
     objects: list[_Item] = []
     columns: list[_Item] = []
     dead = dead_ends(drift.findings, catalog)
@@ -284,6 +289,10 @@ def _order(
             holder[slot] = number
     pending = list(range(len(items)))
     steps: list[RenameStep] = []
+    targets = {s for i in items for s in _slots(i, i.target)}
+
+    def used(slot: _Slot) -> bool:
+        return slot in taken or slot in holder or slot in targets
 
     def move(number: int, new: str, phase: Phase) -> None:
         item = items[number]
@@ -316,7 +325,6 @@ def _order(
             # cycle; park the first item on it under a temporary name.
             parked = _on_cycle(waiting[0], blocker)
             first = items[parked]
-            used = taken | set(holder) | {s for i in items for s in _slots(i, i.target)}
             first.via_temp = True
             move(parked, _temp_name(first, used, enc), Phase.TO_TEMP)
         pending = waiting
@@ -335,14 +343,14 @@ def _on_cycle(start: int, blocker: Callable[[int], int | None]) -> int:
     return number
 
 
-def _temp_name(item: _Item, used: set[_Slot], enc: Encoding) -> str:
+def _temp_name(item: _Item, used: Callable[[_Slot], bool], enc: Encoding) -> str:
     """Return ``<name>_seqcheck_tmp[N]``, cut to fit and free in every space."""
     number = 0
     while True:
         suffix = TEMP_SUFFIX + (str(number) if number else "")
         base = enc.cut(item.current, MAX_NAME - name_bytes(suffix, enc))
         name = base + suffix
-        if not any(s in used for s in _slots(item, name)):
+        if not any(used(s) for s in _slots(item, name)):
             return name
         number += 1
 
