@@ -16,38 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import psycopg
-
 from seqcheck import __version__
-from seqcheck.apply import plan_batches
-from seqcheck.baseline import Baseline
-from seqcheck.baseline import write_baseline as save_baseline
-from seqcheck.batches import DEFAULT_LOCK_TABLE
-from seqcheck.config import Config, load_config
-from seqcheck.connect import connect, resolve_dsn
-from seqcheck.drift import Scope
-from seqcheck.embedded import start_server
-from seqcheck.errors import SeqcheckError
-from seqcheck.options import Format, Shared
-from seqcheck.pipeline import Scanned, scan_connection
-from seqcheck.progress import Progress
-from seqcheck.render import FORMATS, Report
-from seqcheck.render import alembic as render_alembic
-from seqcheck.render import fix as render_fix
-from seqcheck.render import github as render_github
-from seqcheck.schemafile import (
-    SERVER_SETTINGS,
-    load_schema_files,
-    read_schema_files,
-)
-from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script, timeout_text, undo_script
-
-if TYPE_CHECKING:
-    from seqcheck.batches import Batch
-    from seqcheck.catalog import Catalog
-    from seqcheck.drift import Drift
-    from seqcheck.findings import Finding
-    from seqcheck.plan import Plan
 from seqcheck.cli.terminal import (
     PROG,
     _append_step_summary,
@@ -56,6 +25,28 @@ from seqcheck.cli.terminal import (
     _warning,
     _write,
 )
+from seqcheck.config import load_config
+from seqcheck.connect import connect, resolve_dsn
+from seqcheck.errors import SeqcheckError
+from seqcheck.options import Format, Shared
+from seqcheck.pipeline import Scanned, scan_connection
+from seqcheck.progress import Progress
+from seqcheck.render import FORMATS, Report
+
+# What only some scans need (a schema file's server, a script's batches, the
+# other formats' extras) is imported where it is used: a scan with
+# ``--format json`` never loads it.
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from seqcheck.baseline import Baseline
+    from seqcheck.batches import Batch
+    from seqcheck.catalog import Catalog
+    from seqcheck.config import Config
+    from seqcheck.drift import Drift, Scope
+    from seqcheck.findings import Finding
+    from seqcheck.plan import Plan
 
 log = logging.getLogger("seqcheck.cli")
 
@@ -147,6 +138,13 @@ def _database(shared: Shared, progress: Progress) -> Iterator[str]:
         return
     if shared.dsn is not None:
         raise SeqcheckError("give a DSN or --schema-file, not both", hint="see --help")
+    from seqcheck.embedded import start_server
+    from seqcheck.schemafile import (
+        SERVER_SETTINGS,
+        load_schema_files,
+        read_schema_files,
+    )
+
     started = time.perf_counter()
     with progress.step("reading the schema files"):
         files = read_schema_files(shared.schema_file)
@@ -189,6 +187,8 @@ def _write_report(
     would cut them (*batch*: ``--batch``); *emit* holds ``fix``'s
     ``--reverse``, ``--revision`` and ``--down-revision``.
     """
+    from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, timeout_text
+
     emit = emit or _Emit()
     if shared.quiet:
         return
@@ -196,12 +196,16 @@ def _write_report(
     fmt = shared.output_format
     lock_timeout = timeout_text(lock_ms) if lock_ms is not None else None
     if fmt is Format.SQL:
+        from seqcheck.statements import script, undo_script
+
         batches = [b.steps for b in _batches(shared, found, batch)]
         if emit.reverse:
             text = undo_script(batches, lock_timeout or DEFAULT_LOCK_TIMEOUT)
         else:
             text = script(found.plan, lock_timeout or DEFAULT_LOCK_TIMEOUT, batches)
     elif fmt is Format.ALEMBIC:
+        from seqcheck.render import alembic as render_alembic
+
         text = render_alembic.revision_file(
             [b.steps for b in _batches(shared, found, batch)],
             tool_version=__version__,
@@ -215,8 +219,12 @@ def _write_report(
         report = _report(found, _colour(shared))
         text = FORMATS[fmt.value](report)
         if fmt is Format.GITHUB:
+            from seqcheck.render import github as render_github
+
             _append_step_summary(render_github.summary(report))
         if lock_timeout is not None and fmt is Format.TABLE:
+            from seqcheck.render import fix as render_fix
+
             batches = [b.steps for b in _batches(shared, found, batch)]
             text += "\n" + render_fix.planned(
                 found.plan, lock_timeout, batches, scanned.refused
@@ -248,6 +256,9 @@ def _batches(
     For ``--schema-file`` (a throwaway server), as on a server with default
     settings.
     """
+    from seqcheck.apply import plan_batches
+    from seqcheck.batches import DEFAULT_LOCK_TABLE
+
     table = DEFAULT_LOCK_TABLE if shared.schema_file else None
     return plan_batches(
         found.conn,
@@ -314,6 +325,8 @@ def _dropper(
 
 def _save_baseline(shared: Shared, found: _Found, path: Path) -> None:
     """Write today's findings to *path* as the baseline."""
+    from seqcheck.baseline import write_baseline as save_baseline
+
     count = save_baseline(
         path,
         found.drift.findings,

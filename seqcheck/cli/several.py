@@ -9,32 +9,10 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seqcheck import __version__
-from seqcheck.baseline import Baseline
-from seqcheck.config import Config, load_config
-from seqcheck.connect import describe_database, resolve_dsn
-from seqcheck.errors import SeqcheckError
-from seqcheck.options import Format, Shared
-from seqcheck.pipeline import failing
-from seqcheck.progress import Progress
-from seqcheck.render import SEVERAL, Database, Databases
-from seqcheck.render import github as render_github
-from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script
-
-if TYPE_CHECKING:
-    pass
-from seqcheck.cli.session import (
-    _baseline_notes,
-    _batches,
-    _duration_ms,
-    _report,
-    _scanned,
-)
 from seqcheck.cli.terminal import (
     _HELD,
     EXIT_CLEAN,
@@ -46,6 +24,16 @@ from seqcheck.cli.terminal import (
     _say,
     _write,
 )
+from seqcheck.errors import SeqcheckError
+from seqcheck.options import Format, Shared
+
+# The command module imports this one for MAX_JOBS and _dsn_list; what a scan
+# of several databases needs is imported when it runs (see :mod:`seqcheck.cli`).
+
+if TYPE_CHECKING:
+    from seqcheck.baseline import Baseline
+    from seqcheck.config import Config
+    from seqcheck.render import Database
 
 log = logging.getLogger("seqcheck.cli")
 
@@ -94,6 +82,14 @@ def _scan_several(
     the others are scanned regardless. Warnings and notes are printed after
     the scans, each naming its database. Return the highest exit code.
     """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    from seqcheck import __version__
+    from seqcheck.cli.session import _duration_ms
+    from seqcheck.config import load_config
+    from seqcheck.progress import Progress
+    from seqcheck.render import SEVERAL, Databases
+
     fmt = shared.output_format
     if fmt.value not in SEVERAL:
         raise SeqcheckError(
@@ -143,6 +139,8 @@ def _scan_several(
         scans = Databases(databases, __version__, colour)
         text = SEVERAL[fmt.value](scans)
         if fmt is Format.GITHUB:
+            from seqcheck.render import github as render_github
+
             _append_step_summary(render_github.several_summary(scans))
         _write(text, shared.output)
     return max(database.exit for database in databases)
@@ -161,6 +159,11 @@ def _scan_database(
     Return its result (its error, if it could not be scanned) and the
     warnings and notes it would have printed.
     """
+    from seqcheck.cli.session import _baseline_notes, _batches, _report, _scanned
+    from seqcheck.pipeline import failing
+    from seqcheck.render import Database
+    from seqcheck.statements import DEFAULT_LOCK_TIMEOUT, script
+
     said: list[tuple[str, str]] = []
     token = _HELD.set(said)
     try:
@@ -187,6 +190,8 @@ def _scan_database(
 
 def _database_names(dsns: list[str]) -> list[str]:
     """Return a name for each DSN, without a password, distinct (``(2)``…)."""
+    from seqcheck.connect import describe_database, resolve_dsn
+
     names: list[str] = []
     for dsn in dsns:
         try:
