@@ -52,14 +52,14 @@ from seqcheck.statements import (
     object_names,
     set_lock_timeout,
     set_statement_timeout,
-    statement,
-    statements,
+    statement_bytes,
     timeout_text,
 )
 from seqcheck.verify import (
+    Expected,
     Names,
     Rename,
-    matches,
+    expected,
     predicted,
     renames,
     reported,
@@ -230,25 +230,28 @@ def apply_plan(
     drift: Drift | None = None
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
     steps = [s for g in groups for s in g]
+    every = renames(steps)
     with ThreadPoolExecutor(1) as pool, _read_write(conn):
         check_preflight(conn, steps)
         # Judged while the renames run: the server does those.
         forecast = None
         if catalog is not None:
-            forecast = pool.submit(_Forecast.of, catalog, steps, scope)
+            forecast = pool.submit(_Forecast.of, catalog, every, scope)
         for number, batch in enumerate(groups, 1):
             if on_batch is not None:
                 on_batch(number, len(groups))
-            where = _Where(number, len(groups), len(renames(done)))
+            committed = len(renames(done)) if done else 0
+            where = _Where(number, len(groups), committed)
             run = _Run(
                 conn, scope, lock_timeout_ms, statement_timeout_ms, where, forecast
             )
-            drift = run.with_retries(batch, retries, pause)
+            planned = every if len(groups) == 1 else renames(batch)
+            drift = run.with_retries(batch, planned, retries, pause)
             done.extend(batch)
     seconds = time.perf_counter() - started
     assert drift is not None  # the last batch re-runs drift
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
-    return ApplyResult(tuple(done), renames(done), drift, seconds, len(groups))
+    return ApplyResult(tuple(done), every, drift, seconds, len(groups))
 
 
 @contextmanager
@@ -270,24 +273,24 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class _Forecast:
-    """The catalog after the whole plan, predicted, and its drift.
+    """The catalog after the whole plan, predicted, its names and its drift.
 
     Judged in a thread while the server runs the renames. When the names the
     last batch reads after its renames are exactly the predicted catalog's
-    (:func:`~seqcheck.verify.matches`), this drift is the server's, and the
-    catalog need not be read again inside the transaction.
+    (:meth:`~seqcheck.verify.Expected.met_by`, as
+    :func:`~seqcheck.verify.matches` tells), this drift is the server's, and
+    the catalog need not be read again inside the transaction.
     """
 
     catalog: Catalog
+    names: Expected
     drift: Drift
 
     @classmethod
-    def of(
-        cls, catalog: Catalog, steps: Sequence[RenameStep], scope: Scope
-    ) -> _Forecast:
+    def of(cls, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> _Forecast:
         started = time.perf_counter()
-        after = predicted(catalog, renames(steps))
-        forecast = cls(after, find_drift(after, scope))
+        after = predicted(catalog, done)
+        forecast = cls(after, expected(after), find_drift(after, scope))
         log.debug(
             "drift after the plan forecast in %.2f s", time.perf_counter() - started
         )
@@ -306,9 +309,13 @@ class _Run:
     forecast: Future[_Forecast] | None = None
 
     def with_retries(
-        self, steps: Sequence[RenameStep], retries: int, pause_ms: int
+        self,
+        steps: Sequence[RenameStep],
+        done: Sequence[Rename],
+        retries: int,
+        pause_ms: int,
     ) -> Drift | None:
-        """Run the batch; after a lock timeout, wait and try again.
+        """Run the batch (its net renames *done*); after a lock timeout, retry.
 
         The first attempt sends the statements in chunks of one query each;
         once one has failed, attempts send them one by one (pipelined), so
@@ -317,13 +324,13 @@ class _Run:
         careful = False
         for attempt in range(retries + 1):
             try:
-                return self.once(steps, careful=careful)
+                return self.once(steps, done, careful=careful)
             except _StepFailed as caught:
                 failed = caught
             if failed.step is None and not isinstance(failed.error, _RETRYABLE):
                 # Not a lock wait: run it again, one by one, to name the statement.
                 try:
-                    return self.once(steps, careful=True)
+                    return self.once(steps, done, careful=True)
                 except _StepFailed as again:
                     failed = again
             careful = True
@@ -341,8 +348,10 @@ class _Run:
             time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def once(self, steps: Sequence[RenameStep], *, careful: bool) -> Drift | None:
-        """Run *steps* in one transaction, verify, commit.
+    def once(
+        self, steps: Sequence[RenameStep], done: Sequence[Rename], *, careful: bool
+    ) -> Drift | None:
+        """Run *steps* in one transaction, verify that they did *done*, commit.
 
         Every batch compares all names before and after its renames; the last
         also judges drift (see :class:`_Forecast`), and returns it.
@@ -356,14 +365,19 @@ class _Run:
             with conn.transaction():
                 conn.execute(set_lock_timeout(timeout_text(self.lock_timeout_ms)))
                 conn.execute(set_statement_timeout(self.statement_timeout_ms))
+                clock = _Clock(f"batch {self.where.number}")
                 before = _names(conn)
+                clock.lap("names read before")
                 _execute(conn, steps, careful=careful)
-                done = renames(steps)
+                clock.lap(f"{len(steps)} renames run")
                 after = _names(conn)
+                clock.lap("names read after")
                 found = unexpected(done, before, after)
+                clock.lap("renames verified")
                 if not found and self.where.number == self.where.total:
                     drift = self.drift_after(after)
                     found = reported(done, drift)
+                    clock.lap("drift judged")
                 if found:
                     raise _Unverified(found)
         except _StepFailed:
@@ -394,7 +408,7 @@ class _Run:
     def drift_after(self, names: Names) -> Drift:
         """Return the drift after the last batch: forecast, or read and judged."""
         forecast = self.forecast.result() if self.forecast is not None else None
-        if forecast is not None and matches(forecast.catalog, names):
+        if forecast is not None and forecast.names.met_by(names):
             return forecast.drift
         log.debug("the catalog is not as forecast: reading it again")
         return find_drift(read_catalog(self.conn), self.scope)
@@ -462,10 +476,25 @@ class _Run:
 
 
 def _names(conn: psycopg.Connection[Any]) -> Names:
-    """Return every name :func:`~seqcheck.statements.object_names` lists."""
+    """Return every name :func:`~seqcheck.statements.object_names` lists.
+
+    As a set of the rows as read (binary): two reads compare in C.
+    """
     with conn.cursor(binary=True) as cur:
-        rows = cur.execute(object_names()).fetchall()
-    return {(space, oid, sub): (schema, name) for space, oid, sub, schema, name in rows}
+        return set(cur.execute(object_names()).fetchall())
+
+
+class _Clock:
+    """Logs how long each part of a batch took (``--debug``)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.last = time.perf_counter()
+
+    def lap(self, done: str) -> None:
+        now = time.perf_counter()
+        log.debug("%s: %s in %.2f s", self.what, done, now - self.last)
+        self.last = now
 
 
 def _blocked(
@@ -487,20 +516,23 @@ def _execute(
     By default each chunk of statements is one simple query: a round trip per
     chunk, not per statement (psql's pace, or better). *careful* pipelines
     them with a cursor each, so that after a failure the first cursor without
-    a successful result names the step that failed.
+    a successful result names the step that failed. The text comes from
+    :func:`~seqcheck.statements.statement_bytes`, every identifier quoted by
+    ``psycopg.sql.Identifier`` for this connection.
     """
+    texts = statement_bytes(steps, conn)
     if not careful:
         for start in range(0, len(steps), _CHUNK):
             chunk = steps[start : start + _CHUNK]
             try:
-                conn.execute(statements(chunk))
+                conn.execute(b";\n".join(texts[start : start + _CHUNK]))
             except psycopg.Error as exc:
                 raise _StepFailed(None, exc, start + len(chunk), chunk) from exc
         return
     if not psycopg.Pipeline.is_supported():  # pragma: no cover - libpq < 14
-        for number, step in enumerate(steps, 1):
+        for number, (step, text) in enumerate(zip(steps, texts, strict=True), 1):
             try:
-                conn.execute(statement(step))
+                conn.execute(text)
             except psycopg.Error as exc:
                 raise _StepFailed(step, exc, number) from exc
         return
@@ -511,11 +543,11 @@ def _execute(
         error: psycopg.Error | None = None
         try:
             with conn.pipeline():
-                for step in chunk:
+                for text in texts[start : start + _CHUNK]:
                     cursor = conn.cursor()
                     cursors.append(cursor)
                     try:
-                        cursor.execute(statement(step))
+                        cursor.execute(text)
                     except psycopg.Error as exc:
                         # Leave the block normally: psycopg logs a warning
                         # when ending a pipeline fails while an error is raised.

@@ -18,6 +18,8 @@ from seqcheck.plan import Phase, Plan, StatementKind, undo_steps
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from psycopg.abc import AdaptContext
+
     from seqcheck.plan import RenameStep
 
 __all__ = [
@@ -28,12 +30,14 @@ __all__ = [
     "lock_holders",
     "lock_settings",
     "object_names",
+    "quoted_names",
     "rename_privileges",
     "script",
     "session_state",
     "set_lock_timeout",
     "set_statement_timeout",
     "statement",
+    "statement_bytes",
     "statements",
     "step_note",
     "timeout_text",
@@ -86,6 +90,71 @@ def statement(step: RenameStep) -> sql.Composed:
 def statements(steps: Sequence[RenameStep]) -> sql.Composed:
     """Return the statements of *steps* as one query, for the simple protocol."""
     return sql.SQL(";\n").join([statement(step) for step in steps])
+
+
+_BYTE_HEADS = {k: (h.encode(), v.encode()) for k, (h, v) in _HEADS.items()}
+_INDEX_COLUMN = StatementKind.RENAME_INDEX_COLUMN
+_OWNED = {StatementKind.RENAME_CONSTRAINT, StatementKind.RENAME_DOMAIN_CONSTRAINT}
+# One identifier as Identifier.as_bytes() quotes it: quotes inside doubled.
+_QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')
+
+
+def statement_bytes(
+    steps: Sequence[RenameStep], context: AdaptContext | None = None
+) -> list[bytes]:
+    """Return the statement of each of *steps*, encoded for *context*.
+
+    The text of :func:`statement` (byte for byte on a UTF-8 connection),
+    built without a :class:`~psycopg.sql.Composed` per step, for ``--apply``:
+    the keywords are fixed ASCII text, and every identifier is quoted by
+    :class:`psycopg.sql.Identifier` (:func:`quoted_names`); a qualified name
+    joins its quoted parts with ``.``, as ``Identifier(schema, name)`` does.
+    """
+    names = {s.schema for s in steps} | {s.old for s in steps}
+    names |= {s.new for s in steps}
+    names |= {s.index for s in steps if s.statement is _INDEX_COLUMN}
+    names |= {s.table for s in steps if s.statement in _OWNED}
+    quoted = quoted_names(list(names), context)
+    done: list[bytes] = []
+    for step in steps:
+        kind = step.statement
+        head, verb = _BYTE_HEADS[kind]
+        schema = quoted[step.schema]
+        if kind is StatementKind.RENAME_INDEX_COLUMN:
+            owner = quoted[step.index]
+        elif kind in _OWNED:
+            owner = quoted[step.table]
+        else:
+            target = (head, schema, b".", quoted[step.old], verb, quoted[step.new])
+            done.append(b"".join(target))
+            continue
+        old, new = quoted[step.old], quoted[step.new]
+        done.append(b"".join((head, schema, b".", owner, verb, old, b" TO ", new)))
+    return done
+
+
+def quoted_names(
+    names: Sequence[str], context: AdaptContext | None = None
+) -> dict[str, bytes]:
+    """Return each of *names* quoted by :class:`psycopg.sql.Identifier`.
+
+    All at once: ``Identifier(*names).as_bytes(context)`` (libpq's escaping
+    and the connection's encoding when *context* has a connection) joins
+    the quoted names with ``.``; each is cut out again, a quoted name being
+    ``"…"`` with every quote inside doubled. Should the cut pieces not add up
+    to the whole, each name is quoted by an ``Identifier`` of its own.
+    """
+    if not names:
+        return {}
+    joined = sql.Identifier(*names).as_bytes(context)
+    pieces: list[bytes] = _QUOTED.findall(joined)
+    if (
+        len(pieces) != len(names)
+        or sum(map(len, pieces)) + len(names) - 1 != len(joined)
+        or b".".join(pieces) != joined
+    ):  # pragma: no cover - every encoding psycopg supports cuts cleanly
+        pieces = [sql.Identifier(name).as_bytes(context) for name in names]
+    return dict(zip(names, pieces, strict=True))
 
 
 def begin() -> sql.SQL:
@@ -282,26 +351,29 @@ def rename_privileges() -> sql.SQL:
 def object_names() -> sql.SQL:
     """Return the query for every name seqcheck renames, or could change.
 
-    One row per name in non-system schemas: ``space, oid, sub, schema, name``,
-    where *space* is ``relation`` (``pg_class``), ``constraint``,
-    ``statistics`` or ``column`` (of a table or an index, *sub* its number).
-    Cheap enough to read before and after each batch's renames.
+    One row per name in non-system schemas: ``key, schema, name``, where
+    *key* is ``oid << 13 | sub << 2 | space`` (:func:`seqcheck.verify.key`),
+    *space* 0 for a relation (``pg_class``), 1 a constraint, 2 statistics, 3
+    a column (of a table or an index, *sub* its number, at most 1600).
+    Cheap enough to read before and after each batch's renames: one int8 and
+    two texts a row. (``<<`` and ``|`` bind alike in SQL: parenthesized.)
     """
     return sql.SQL(
         "WITH ns AS (SELECT n.oid, n.nspname::text AS name"
         " FROM pg_catalog.pg_namespace n"
         " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
         " AND n.nspname !~ '^pg_(toast_)?temp_')"
-        " SELECT 'relation', c.oid::int8, 0, ns.name, c.relname::text"
+        " SELECT c.oid::int8 << 13, ns.name, c.relname::text"
         " FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace"
         " UNION ALL"
-        " SELECT 'constraint', k.oid::int8, 0, ns.name, k.conname::text"
+        " SELECT (k.oid::int8 << 13) | 1, ns.name, k.conname::text"
         " FROM pg_catalog.pg_constraint k JOIN ns ON ns.oid = k.connamespace"
         " UNION ALL"
-        " SELECT 'statistics', s.oid::int8, 0, ns.name, s.stxname::text"
+        " SELECT (s.oid::int8 << 13) | 2, ns.name, s.stxname::text"
         " FROM pg_catalog.pg_statistic_ext s JOIN ns ON ns.oid = s.stxnamespace"
         " UNION ALL"
-        " SELECT 'column', a.attrelid::int8, a.attnum::int4, ns.name, a.attname::text"
+        " SELECT (a.attrelid::int8 << 13) | (a.attnum::int8 << 2) | 3, ns.name,"
+        " a.attname::text"
         " FROM pg_catalog.pg_attribute a"
         " JOIN pg_catalog.pg_class c ON c.oid = a.attrelid"
         " AND c.relkind IN ('r', 'p', 'f', 'm', 'i', 'I')"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import TYPE_CHECKING, TypeVar
 
 from seqcheck.catalog import Constraint, Index, Sequence_, Statistic, TakenName
@@ -26,8 +27,13 @@ if TYPE_CHECKING:
     from seqcheck.plan import RenameStep
 
 __all__ = [
+    "SPACES",
+    "Expected",
     "Names",
     "Rename",
+    "Row",
+    "expected",
+    "key",
     "matches",
     "predicted",
     "renames",
@@ -66,10 +72,25 @@ _SPACE: dict[Kind, str] = {
 # an index backs, and the copies of a CHECK or NOT NULL in inheritors.
 _ALONG = {Kind.PKEY, Kind.UNIQUE, Kind.EXCLUSION, Kind.CHECK, Kind.NOT_NULL}
 
-_Key = tuple[str, int, int]  # (space, oid, sub): see object_names()
 _R = TypeVar("_R", Sequence_, Index, Constraint, Statistic)
-#: Names as :func:`seqcheck.statements.object_names` reads them: (schema, name).
-Names = dict[_Key, tuple[str, str]]
+#: Where :func:`seqcheck.statements.object_names` lists a name: its code in
+#: the row's key, ``oid << 13 | sub << 2 | space``.
+SPACES = {"relation": 0, "constraint": 1, "statistics": 2, "column": 3}
+_SPACE_NAMES = {code: space for space, code in SPACES.items()}
+_COLUMN = SPACES["column"]
+#: One name as :func:`seqcheck.statements.object_names` reads it:
+#: ``(key, schema, name)``.
+Row = tuple[int, str, str]
+#: Every name read at once: a set, so that two reads compare in C.
+Names = set[Row]
+
+
+def key(space: str, oid: int, sub: int = 0) -> int:
+    """Return the key :func:`seqcheck.statements.object_names` gives a name.
+
+    :param sub: a column's number (at most 1600, so it fits in 11 bits).
+    """
+    return oid << 13 | sub << 2 | SPACES[space]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,43 +148,74 @@ def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]
     just after a batch's renames. Each planned object must carry its new name,
     and no other name may have changed, except the copies a recursing rename
     renames along: an index-backed constraint with its index, a CHECK or NOT
-    NULL constraint of an inheritor, a partition index's column.
+    NULL constraint of an inheritor, a partition index's column. Objects that
+    appeared or vanished meanwhile are not renames (a planned one that
+    vanished is).
+
+    Linear: two set differences find the names that changed; only those
+    (and, for the messages of a failure, the rest) are looked at in Python.
     """
-    planned: dict[_Key, Rename] = {}
-    along: set[tuple[str, str, str]] = set()
-    columns = {
-        (key[1], name): key for key, (_, name) in before.items() if key[0] == "column"
-    }
+    was = {k: (schema, name) for k, schema, name in before - after}
+    now = {k: (schema, name) for k, schema, name in after - before}
+    columns: dict[tuple[int, str], int] | None = None  # (index, name) -> key
+    planned: dict[int, Rename] = {}
+    along: set[tuple[int, str, str]] = set()
     for rename in done:
         if rename.kind is Kind.INDEX_COLUMN:
-            key = columns.get((rename.object_oid, rename.old))
-            along.add(("column", rename.old, rename.new))
+            along.add((_COLUMN, rename.old, rename.new))
+            at = _column_key(was, rename.object_oid, rename.old)
+            if at is None:  # not renamed: find it among every name read
+                if columns is None:
+                    columns = {
+                        (k >> 13, name): k for k, _, name in before if k & 3 == _COLUMN
+                    }
+                at = columns.get((rename.object_oid, rename.old))
         else:
-            key = (_SPACE[rename.kind], rename.object_oid, 0)
+            at = key(_SPACE[rename.kind], rename.object_oid)
         if rename.kind in _ALONG:
-            along.add(("constraint", rename.old, rename.new))
-        if key is not None:
-            planned[key] = rename
+            along.add((SPACES["constraint"], rename.old, rename.new))
+        if at is not None:
+            planned[at] = rename
     found: list[str] = []
-    for key, rename in planned.items():
-        now = after.get(key)
-        if now is None:
+    everything: dict[int, tuple[str, str]] | None = None
+    for at, rename in planned.items():
+        got = now.get(at)
+        if got is not None and got[1] == rename.new:
+            continue
+        if got is None:  # unchanged, or gone
+            if everything is None:
+                everything = {k: (schema, name) for k, schema, name in after}
+            got = everything.get(at)
+        if got is None:
             found.append(f"{_what(rename)} is gone")
-        elif now[1] != rename.new:
-            found.append(f"{_what(rename)} is named {now[1]!r}, not {rename.new!r}")
-    for key, (schema, old) in before.items():
-        now = after.get(key)
-        if now is None or now[1] == old or key in planned:
+        elif got[1] != rename.new:
+            found.append(f"{_what(rename)} is named {got[1]!r}, not {rename.new!r}")
+    for at, (schema, old) in sorted(was.items()):  # in catalog order
+        got = now.get(at)
+        if got is None or got[1] == old or at in planned:
             continue
-        if (key[0], old, now[1]) in along:
+        if (at & 3, old, got[1]) in along:
             continue
-        if key[0] == "column":
-            owner = after.get(("relation", key[1], 0), (schema, "?"))[1]
+        if at & 3 == _COLUMN:
+            if everything is None:
+                everything = {k: (schema, name) for k, schema, name in after}
+            owner = everything.get(key("relation", at >> 13), (schema, "?"))[1]
             what = f"column {old} of {schema}.{owner}"
         else:
-            what = f"{key[0]} {schema}.{old}"
-        found.append(f"{what} is now named {now[1]!r}, not planned")
+            what = f"{_SPACE_NAMES[at & 3]} {schema}.{old}"
+        found.append(f"{what} is now named {got[1]!r}, not planned")
     return found
+
+
+def _column_key(
+    was: dict[int, tuple[str, str]], index_oid: int, name: str
+) -> int | None:
+    """Return the key of column *name* of *index_oid* among the renamed names."""
+    for sub in range(1, 33):  # INDEX_MAX_KEYS
+        at = key("column", index_oid, sub)
+        if (got := was.get(at)) is not None and got[1] == name:
+            return at
+    return None
 
 
 def reported(done: Sequence[Rename], drift: Drift) -> list[str]:
@@ -279,43 +331,102 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """The names a catalog's objects have, to compare with names read.
+
+    :param rows: every table, column, sequence, index (and its columns),
+        constraint and statistics name of the catalog, with its schema.
+    :param others: per schema and space, the relation, constraint and
+        statistics names the catalog takes besides *rows* (views, types…).
+    :param possible: ``False`` when no read can match (the catalog's names
+        disagree with themselves).
+    """
+
+    rows: frozenset[Row]
+    others: dict[tuple[str, int], Counter[str]]
+    possible: bool = True
+
+    def met_by(self, names: Names) -> bool:
+        """Tell whether *names*, read from the server, are exactly these."""
+        if not self.possible:
+            return False
+        rest = names - self.rows
+        if len(names) - len(rest) != len(self.rows):  # one pass: rows <= names
+            return False
+        read: dict[tuple[str, int], Counter[str]] = {}
+        for at, schema, name in rest:
+            if at & 3 != _COLUMN:
+                read.setdefault((schema, at & 3), Counter())[name] += 1
+        return read == self.others
+
+
+def expected(catalog: Catalog) -> Expected:
+    """Return the names of *catalog*, as :func:`matches` compares them.
+
+    An object in a schema the catalog does not list gets the schema ``""``,
+    which no read has: it never matches.
+    """
+    schema = {s.oid: s.name for s in catalog.schemas}.get
+    relation, column = SPACES["relation"], _COLUMN
+    tables, indexes = catalog.tables, catalog.indexes
+    named = (
+        [(t.oid << 13 | relation, schema(t.schema_oid, ""), t.name) for t in tables],
+        [
+            (s.oid << 13 | relation, schema(s.schema_oid, ""), s.name)
+            for s in catalog.sequences
+        ],
+        [(i.oid << 13 | relation, schema(i.schema_oid, ""), i.name) for i in indexes],
+        [
+            (c.oid << 13 | SPACES["constraint"], schema(c.schema_oid, ""), c.name)
+            for c in catalog.constraints
+        ],
+        [
+            (s.oid << 13 | SPACES["statistics"], schema(s.schema_oid, ""), s.name)
+            for s in catalog.statistics
+        ],
+    )
+    columns = [
+        (t.oid << 13 | n << 2 | column, schema(t.schema_oid, ""), c)
+        for t in tables
+        for n, c in zip(t.attnums, t.columns, strict=True)
+    ]
+    columns += [
+        (i.oid << 13 | n << 2 | column, schema(i.schema_oid, ""), c)
+        for i in indexes
+        for n, c in enumerate(i.stored_names, 1)
+    ]
+    rows = frozenset(chain(*named, columns))
+    taken: dict[tuple[str, int], Counter[str]] = {}
+    for row in catalog.names:
+        code = SPACES.get(row.space)  # not "type": object_names() has none
+        name = schema(row.schema_oid)
+        if code is not None and code != column and name is not None:
+            taken.setdefault((name, code), Counter()).update(row.names)
+    listed: dict[tuple[str, int], Counter[str]] = {}
+    for group in named:
+        by_space: dict[tuple[str, int], list[str]] = {}
+        for at, where, name in group:
+            by_space.setdefault((where, at & 3), []).append(name)
+        for space, names in by_space.items():
+            listed.setdefault(space, Counter()).update(names)
+    others = {space: +(taken.get(space, Counter()) - c) for space, c in listed.items()}
+    others.update((space, c) for space, c in taken.items() if space not in listed)
+    # a name listed more often than taken: no read can have both
+    possible = all(not (c - taken.get(space, Counter())) for space, c in listed.items())
+    others = {space: c for space, c in others.items() if c}
+    return Expected(rows, others, possible)
+
+
 def matches(catalog: Catalog, names: Names) -> bool:
     """Tell whether *names*, read from the server, are those of *catalog*.
 
     Every table, column, sequence, index (and its columns), constraint and
-    statistics name the catalog holds, and the multiset of relation,
-    constraint and statistics names of each schema: then a drift judgement of
-    *catalog* is one of the server's.
+    statistics name the catalog holds, in its schema, and the multiset of
+    relation, constraint and statistics names of each schema: then a drift
+    judgement of *catalog* is one of the server's.
     """
-    want: dict[_Key, str] = {}
-    for t in catalog.tables:
-        want["relation", t.oid, 0] = t.name
-        want.update(
-            (("column", t.oid, n), c) for n, c in zip(t.attnums, t.columns, strict=True)
-        )
-    want.update((("relation", s.oid, 0), s.name) for s in catalog.sequences)
-    for i in catalog.indexes:
-        want["relation", i.oid, 0] = i.name
-        want.update((("column", i.oid, n), c) for n, c in enumerate(i.stored_names, 1))
-    want.update((("constraint", c.oid, 0), c.name) for c in catalog.constraints)
-    want.update((("statistics", s.oid, 0), s.name) for s in catalog.statistics)
-    for key, name in want.items():
-        got = names.get(key)
-        if got is None or got[1] != name:
-            return False
-    schemas = {s.oid: s.name for s in catalog.schemas}
-    read: dict[tuple[str, str], Counter[str]] = {}
-    for (space, _, _), (schema, name) in names.items():
-        if space != "column":
-            read.setdefault((schema, space), Counter())[name] += 1
-    for row in catalog.names:
-        if row.space == "type" or row.schema_oid not in schemas:
-            continue
-        if read.pop((schemas[row.schema_oid], row.space), Counter()) != Counter(
-            row.names
-        ):
-            return False
-    return not any(read.values())
+    return expected(catalog).met_by(names)
 
 
 def _below(edges: Sequence[tuple[int, int]]) -> dict[int, tuple[int, ...]]:

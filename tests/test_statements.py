@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from psycopg import sql
+
 from seqcheck.findings import Finding, Kind
 from seqcheck.plan import Plan, make_plan
-from seqcheck.statements import as_text, comment, script, set_lock_timeout, statement
+from seqcheck.statements import (
+    as_text,
+    comment,
+    quoted_names,
+    script,
+    set_lock_timeout,
+    statement,
+    statement_bytes,
+)
 from tests.builders import catalog_for, drift_of, finding, index_column
 
 
@@ -90,3 +100,24 @@ def test_script_takes_the_lock_timeout() -> None:
 
 def test_an_empty_plan_is_a_comment() -> None:
     assert script(plan_of()) == "-- seqcheck: nothing to rename\n"
+
+
+def test_statement_bytes_are_the_statements_text() -> None:
+    hostile = finding(
+        Kind.CHECK, 'a "b"\nc', '😀,%:x"."', table='T "1"', schema="My.Schema"
+    )
+    index = finding(Kind.INDEX, "t_a_idx", 't_"b"_idx', schema='s"')
+    column = index_column(index, 'a".', "b", schema='s"')
+    found = (hostile, index, column, finding(Kind.SEQUENCE, "q", "r", schema="s"))
+    plan = plan_of(*found, columns={index.object_oid: ('a".',)})
+    assert statement_bytes(plan.steps) == [
+        as_text(statement(step)).encode() for step in plan.steps
+    ]
+    assert statement_bytes(()) == []
+
+
+def test_quoted_names_quote_each_name_as_an_identifier() -> None:
+    names = ['"', '""', ".", '"."', "a b", "x\ny", "é", 'end"']
+    assert quoted_names(names) == {
+        n: as_text(sql.Identifier(n)).encode() for n in names
+    }

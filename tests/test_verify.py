@@ -10,6 +10,7 @@ changed since the scan, it reads the catalog again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -19,11 +20,21 @@ import pytest
 
 import seqcheck.apply
 from seqcheck.apply import _names, apply_plan
-from seqcheck.catalog import Catalog, read_catalog
+from seqcheck.catalog import Catalog, TakenName, read_catalog
 from seqcheck.connect import connect
 from seqcheck.drift import Scope, find_drift
+from seqcheck.findings import Kind
 from seqcheck.pipeline import scan_connection
-from seqcheck.verify import matches, predicted, renames
+from seqcheck.verify import (
+    Rename,
+    expected,
+    key,
+    matches,
+    predicted,
+    renames,
+    unexpected,
+)
+from tests.builders import catalog_for, finding
 from tests.fix_server import TestDB, run_sql
 from tests.test_apply import STORY, SWAP
 from tests.test_batches import FAMILY
@@ -107,3 +118,61 @@ def test_a_schema_changed_since_the_scan_is_read_again(
     again = scan_connection(conn)
     apply_plan(conn, again.plan)
     assert reads == [1, 1]
+
+
+def test_unexpected_finds_only_what_the_renames_did_not_plan() -> None:
+    pkey = Rename(Kind.PKEY, "s", "t", 10, "t_pkey", "u_pkey")
+    column = Rename(Kind.INDEX_COLUMN, "s", "t", 10, "a", "b", index="u_pkey")
+    before = {
+        (key("relation", 10), "s", "t_pkey"),
+        (key("constraint", 11), "s", "t_pkey"),
+        (key("column", 10, 1), "s", "a"),
+        (key("relation", 12), "s", "other"),
+        (key("column", 12, 1), "s", "c"),
+    }
+    renamed = {
+        (key("relation", 10), "s", "u_pkey"),
+        (key("constraint", 11), "s", "u_pkey"),  # along with its index
+        (key("column", 10, 1), "s", "b"),
+        (key("relation", 12), "s", "other"),
+        (key("column", 12, 1), "s", "c"),
+    }
+    assert unexpected([pkey, column], before, renamed) == []
+    # objects that appear or vanish are no renames
+    assert (
+        unexpected([pkey, column], before, renamed - {(key("column", 12, 1), "s", "c")})
+        == []
+    )
+    meddled = renamed - {
+        (key("relation", 12), "s", "other"),
+        (key("column", 12, 1), "s", "c"),
+    }
+    meddled |= {(key("relation", 12), "s", "moved"), (key("column", 12, 1), "s", "d")}
+    assert unexpected([pkey, column], before, meddled) == [
+        "relation s.other is now named 'moved', not planned",
+        "column c of s.moved is now named 'd', not planned",
+    ]
+    assert unexpected([pkey, column], before, before) == [
+        "pkey s.t_pkey is named 't_pkey', not 'u_pkey'",
+        "column a of index s.u_pkey is named 'a', not 'b'",
+    ]
+    gone = renamed - {(key("relation", 10), "s", "u_pkey")}
+    assert unexpected([pkey, column], before, gone) == ["pkey s.t_pkey is gone"]
+
+
+def test_expected_names_need_every_name_and_no_other() -> None:
+    index = finding(Kind.INDEX, "t_a_idx", "t_b_idx", schema="s")
+    catalog = catalog_for([index], columns={index.object_oid: ("a",)})
+    (named,) = catalog.indexes
+    taken = TakenName(named.schema_oid, "relation", (named.name, "v"))
+    catalog = dataclasses.replace(catalog, names=(taken,))
+    want = expected(catalog)
+    assert want.possible
+    assert (key("column", index.object_oid, 1), "s", "a") in want.rows
+    read = set(want.rows) | {(key("relation", 5), "s", "v")}
+    assert want.met_by(read)
+    assert matches(catalog, read)
+    assert not want.met_by(read | {(key("relation", 6), "s", "w")})  # one more
+    assert not want.met_by(read - {(key("relation", 5), "s", "v")})  # one less
+    assert not want.met_by(read - {(key("column", index.object_oid, 1), "s", "a")})
+    assert not want.met_by({(k, "elsewhere", n) for k, _, n in read})
