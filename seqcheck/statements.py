@@ -38,6 +38,7 @@ __all__ = [
     "set_statement_timeout",
     "statement",
     "statement_bytes",
+    "statement_texts",
     "statements",
     "step_note",
     "timeout_text",
@@ -133,6 +134,11 @@ def statement_bytes(
     return done
 
 
+def statement_texts(steps: Sequence[RenameStep]) -> list[str]:
+    """Return the text of each of *steps*' statements, as :func:`as_text` gives it."""
+    return [raw.decode() for raw in statement_bytes(steps)]
+
+
 def quoted_names(
     names: Sequence[str], context: AdaptContext | None = None
 ) -> dict[str, bytes]:
@@ -221,8 +227,8 @@ def script(
             size = f"{len(steps)} rename{'s' if len(steps) != 1 else ''}"
             lines += ["", f"-- batch {number} of {len(groups)}: {size}"]
         lines += [_line(begin()), _line(set_lock_timeout(lock_timeout))]
-        for step in steps:
-            lines += ["", comment(step_note(step)), _line(statement(step))]
+        for step, text in zip(steps, statement_texts(steps), strict=True):
+            lines += ["", comment(step_note(step)), text + ";"]
         lines += ["", _line(sql.SQL("COMMIT"))]
     return "\n".join(lines) + "\n"
 

@@ -25,7 +25,7 @@ from seqcheck.statements import (
     as_text,
     comment,
     set_lock_timeout,
-    statement,
+    statement_texts,
     step_note,
 )
 
@@ -70,8 +70,8 @@ def revision_file(
     steps = [step for batch in batches for step in batch]
     undo = [step for batch in undo_steps(batches) for step in batch]
     set_timeout = as_text(set_lock_timeout(lock_timeout))
-    upgrade = [(step_note(s), as_text(statement(s))) for s in steps]
-    downgrade = [(step_note(s), as_text(statement(s))) for s in undo]
+    upgrade = list(zip(map(step_note, steps), statement_texts(steps), strict=True))
+    downgrade = list(zip(map(step_note, undo), statement_texts(undo), strict=True))
     if revision is None:
         digest = hashlib.sha256()
         for _, text in upgrade:

@@ -12,7 +12,7 @@ from seqcheck.findings import Kind
 from seqcheck.plan import Phase
 from seqcheck.references import CAVEAT, TextReferences
 from seqcheck.render.table import shown
-from seqcheck.statements import as_text, statement
+from seqcheck.statements import statement_texts
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -69,8 +69,8 @@ def _planned(
     for number, steps in enumerate(groups, 1):
         if len(groups) > 1:
             lines.append(f"  -- batch {number} of {len(groups)}")
-        for step in steps:
-            line = "  " + shown(as_text(statement(step))) + ";"
+        for step, text in zip(steps, statement_texts(steps), strict=True):
+            line = "  " + shown(text) + ";"
             if step.phase is not Phase.RENAME:
                 line += f"  -- {step.phase}"
             lines.append(line)

@@ -18,13 +18,12 @@ import re
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Tier
-from seqcheck.render.report import fails, fix_text, rule_title, tally, visible
+from seqcheck.render.report import fails, fixes, rule_title, tally, visible
 from seqcheck.render.table import shown
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
-    from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Databases, Report
+    from seqcheck.render.report import Databases, Fix, Report
 
 __all__ = [
     "MAX_SUMMARY_ROWS",
@@ -72,8 +71,8 @@ def command(name: str, properties: dict[str, str], message: str) -> str:
 
 def render(report: Report) -> str:
     """Return one annotation per finding, then a plain summary line."""
-    steps = report.plan.by_finding()
-    lines = [_annotation(report, f, steps.get(f, ())) for f in report.drift.findings]
+    fixed = fixes(report.plan)
+    lines = [_annotation(report, f, fixed.get(f)) for f in report.drift.findings]
     lines.append(_headline(report))
     return "\n".join(lines) + "\n"
 
@@ -94,10 +93,9 @@ def several(scans: Databases) -> str:
             lines.append(command("error", {"title": f"seqcheck: {name}"}, error))
             heads.append(f"{name}: error: {error}")
             continue
-        steps = report.plan.by_finding()
+        fixed = fixes(report.plan)
         lines += [
-            _annotation(report, f, steps.get(f, ()), name)
-            for f in report.drift.findings
+            _annotation(report, f, fixed.get(f), name) for f in report.drift.findings
         ]
         heads.append(f"{name}: {_headline(report)}")
     lines += [*heads, tally(scans)]
@@ -164,15 +162,15 @@ def summary(report: Report, name: str | None = None) -> str:
 def _annotation(
     report: Report,
     finding: Finding,
-    steps: tuple[RenameStep, ...],
+    fix: Fix | None,
     database: str | None = None,
 ) -> str:
     """Return *finding*'s annotation; its title names *database*, if given."""
     name, _ = rule_title(finding.code)
     where = visible(f"{finding.schema}.{finding.table}")
     message = f"{where}: {visible(finding.message)}"
-    if steps:
-        message += f"\nfix: {visible(fix_text(steps))}\nlock: {steps[-1].lock}"
+    if fix is not None:
+        message += f"\nfix: {visible(fix.statement)}\nlock: {fix.lock}"
     level = "error" if fails(report, finding) else "notice"
     title = f"{finding.code} {name} ({finding.tier.value}) on {where}"
     if database is not None:

@@ -10,14 +10,12 @@ import json
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Tier
-from seqcheck.render.report import by_table
-from seqcheck.statements import as_text, statement
+from seqcheck.render.report import by_table, fixes
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
-    from seqcheck.plan import RenameStep
     from seqcheck.references import TextReference
-    from seqcheck.render.report import Databases, Report
+    from seqcheck.render.report import Databases, Fix, Report
 
 __all__ = ["VERSION", "document", "render", "several"]
 
@@ -61,7 +59,7 @@ def document(report: Report) -> dict[str, _Json]:
     """Return the document as plain JSON values."""
     drift = report.drift
     counts = report.counts()
-    steps = report.plan.by_finding()
+    fixed = fixes(report.plan)
     tables: list[_Json] = []
     for schema, table, findings in by_table(drift.findings):
         renamed = drift.renamed_from.get((schema, table), ())
@@ -71,8 +69,7 @@ def document(report: Report) -> dict[str, _Json]:
                 "table": table,
                 "renamed_from": list(renamed),
                 "findings": [
-                    _finding(f, steps.get(f, ()), report.references.of(f))
-                    for f in findings
+                    _finding(f, fixed.get(f), report.references.of(f)) for f in findings
                 ],
             }
         )
@@ -97,11 +94,10 @@ def document(report: Report) -> dict[str, _Json]:
 
 def _finding(
     finding: Finding,
-    steps: tuple[RenameStep, ...],
+    fix: Fix | None,
     references: tuple[TextReference, ...],
 ) -> dict[str, _Json]:
     """Return one finding; ``statement`` holds every step that fixes it."""
-    text = " ".join(as_text(statement(step)) + ";" for step in steps)
     return {
         "code": finding.code,
         "kind": finding.kind.value,
@@ -110,8 +106,8 @@ def _finding(
         "name": finding.name,
         "expected": finding.expected,
         "stale": finding.stale,
-        "statement": text or None,
-        "lock": steps[-1].lock if steps else None,
+        "statement": fix.statement if fix is not None else None,
+        "lock": fix.lock if fix is not None else None,
         "text_references": [
             {"kind": r.kind, "where": r.where, "text": r.text} for r in references
         ],

@@ -18,12 +18,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from typing import TYPE_CHECKING
 
-from seqcheck.render.report import by_table, fails, fix_text, visible
+from seqcheck.render.report import by_table, fails, fixes, visible
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
-    from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Databases, Report
+    from seqcheck.render.report import Databases, Fix, Report
 
 __all__ = ["render", "several", "testsuite"]
 
@@ -64,7 +63,7 @@ def testsuite(report: Report, name: str | None = None) -> ET.Element:
         names the suite, and is a ``dsn`` property when given.
     """
     drift = report.drift
-    steps = report.plan.by_finding()
+    fixed = fixes(report.plan)
     cases: list[ET.Element] = []
     failures = 0
     groups = by_table(drift.findings)
@@ -101,9 +100,9 @@ def testsuite(report: Report, name: str | None = None) -> ET.Element:
                     "type": "seqcheck.drift",
                 },
             )
-            failure.text = _lines(failing, steps)
+            failure.text = _lines(failing, fixed)
         if passing:
-            ET.SubElement(case, "system-out").text = _lines(passing, steps)
+            ET.SubElement(case, "system-out").text = _lines(passing, fixed)
         cases.append(case)
     clean = max(drift.tables_checked - len(groups), 0)
     if clean or not cases:  # a Drift that does not name its tables: count them
@@ -171,16 +170,14 @@ def _document(root: ET.Element) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _lines(
-    findings: list[Finding], steps: dict[Finding, tuple[RenameStep, ...]]
-) -> str:
+def _lines(findings: list[Finding], fixed: dict[Finding, Fix]) -> str:
     """Return one paragraph per finding: code, tier, message, fix and lock."""
     lines: list[str] = []
     for finding in findings:
         message = visible(finding.message)
         lines.append(f"{finding.code} {finding.tier.value}: {message}")
-        fixing = steps.get(finding, ())
-        if fixing:
-            lines.append(f"  fix: {visible(fix_text(fixing))}")
-            lines.append(f"  lock: {fixing[-1].lock}")
+        fix = fixed.get(finding)
+        if fix is not None:
+            lines.append(f"  fix: {visible(fix.statement)}")
+            lines.append(f"  lock: {fix.lock}")
     return "\n".join(lines) + "\n"

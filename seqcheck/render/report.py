@@ -9,25 +9,26 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from seqcheck.findings import Finding, Tier
 from seqcheck.references import TextReferences
 from seqcheck.rules import RULES
-from seqcheck.statements import as_text, statement
+from seqcheck.statements import statement_texts
 
 if TYPE_CHECKING:
     from seqcheck.catalog import ServerInfo
     from seqcheck.drift import Drift
-    from seqcheck.plan import Plan, RenameStep
+    from seqcheck.plan import Plan
 
 __all__ = [
     "Database",
     "Databases",
+    "Fix",
     "Report",
     "by_table",
     "fails",
-    "fix_text",
+    "fixes",
     "rule_title",
     "tally",
     "visible",
@@ -133,9 +134,28 @@ def fails(report: Report, finding: Finding) -> bool:
     return finding.tier is not Tier.CUSTOM or report.strict
 
 
-def fix_text(steps: tuple[RenameStep, ...]) -> str:
-    """Return the statements of *steps* on one line, each ending in ``;``."""
-    return " ".join(as_text(statement(step)) + ";" for step in steps)
+class Fix(NamedTuple):
+    """How a finding is fixed: its statements on one line, each ending in ``;``,
+    and the lock of the last."""
+
+    statement: str
+    lock: str
+
+
+def fixes(plan: Plan) -> dict[Finding, Fix]:
+    """Return the fix of every finding *plan* renames (partition copies included).
+
+    The statements of the whole plan are rendered at once
+    (:func:`~seqcheck.statements.statement_texts`): plans can hold tens of
+    thousands of steps.
+    """
+    texts: dict[Finding, list[str]] = {}
+    locks: dict[Finding, str] = {}
+    for step, text in zip(plan.steps, statement_texts(plan.steps), strict=True):
+        finding = step.follows or step.finding
+        texts.setdefault(finding, []).append(text + ";")
+        locks[finding] = step.lock
+    return {f: Fix(" ".join(t), locks[f]) for f, t in texts.items()}
 
 
 def rule_title(code: str) -> tuple[str, str]:

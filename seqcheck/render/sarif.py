@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 
 from seqcheck.baseline import finding_key
 from seqcheck.findings import Kind
-from seqcheck.render.report import fails, fix_text, rule_title, visible
+from seqcheck.render.report import fails, fixes, rule_title, visible
 from seqcheck.rules import RULES
 
 if TYPE_CHECKING:
     from seqcheck.findings import Finding
-    from seqcheck.plan import RenameStep
-    from seqcheck.render.report import Databases, Report
+    from seqcheck.render.report import Databases, Fix, Report
     from seqcheck.rules import Rule
 
 __all__ = ["SCHEMA", "VERSION", "document", "render", "run", "several"]
@@ -96,10 +95,9 @@ def run(report: Report, name: str | None = None) -> dict[str, _Json]:
         its category and is its ``dsn`` property.
     """
     index = {rule.code: n for n, rule in enumerate(RULES)}
-    steps = report.plan.by_finding()
+    fixed = fixes(report.plan)
     results: list[_Json] = [
-        _result(report, f, index[f.code], steps.get(f, ()))
-        for f in report.drift.findings
+        _result(report, f, index[f.code], fixed.get(f)) for f in report.drift.findings
     ]
     driver = _driver(report.tool_version)
     driver["rules"] = [_rule(rule) for rule in RULES]
@@ -180,14 +178,14 @@ def _plain(text: str) -> str:
 
 
 def _result(
-    report: Report, finding: Finding, rule_index: int, steps: tuple[RenameStep, ...]
+    report: Report, finding: Finding, rule_index: int, fix: Fix | None
 ) -> dict[str, _Json]:
     identity = "\x00".join(finding_key(finding))
     digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()
-    statement = fix_text(steps) if steps else None
+    statement = fix.statement if fix is not None else None
     message = f"{finding.schema}.{finding.table}: {finding.message}"
-    if statement:
-        message += f". Fix: {statement} ({steps[-1].lock})"
+    if fix is not None:
+        message += f". Fix: {fix.statement} ({fix.lock})"
     message = visible(message)
     return {
         "ruleId": finding.code,
@@ -218,6 +216,6 @@ def _result(
             "expected": finding.expected,
             "stale": finding.stale,
             "statement": statement,
-            "lock": steps[-1].lock if steps else None,
+            "lock": fix.lock if fix is not None else None,
         },
     }
