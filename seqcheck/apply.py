@@ -42,6 +42,7 @@ from psycopg import errors
 from seqcheck.batches import Batch, LockTable, split_plan
 from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
+from seqcheck.defaults import DEFAULT_RETRIES
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
@@ -86,7 +87,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_LOCK_TIMEOUT_MS = 2000
 #: Lock timeouts retried per batch before giving up (``--retries``).
-DEFAULT_RETRIES = 3
 _SHOWN_PROBLEMS = 3
 # Statements sent as one simple query; or per pipeline sync, once the failing
 # statement must be named.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from psycopg import sql
 
+from seqcheck.defaults import DEFAULT_LOCK_TIMEOUT
 from seqcheck.findings import Kind
 from seqcheck.plan import Phase, Plan, StatementKind, undo_steps
 
@@ -45,7 +46,6 @@ __all__ = [
     "undo_script",
 ]
 
-DEFAULT_LOCK_TIMEOUT = "2s"
 
 # Characters that end a ``--`` comment line (CR, LF) or disturb a terminal.
 # A backslash is harmless there: psql reads a comment to its end.

@@ -30,6 +30,7 @@ from seqcheck.cli.terminal import (
     _error,
     _write,
 )
+from seqcheck.defaults import DEFAULT_LOCK_TIMEOUT, DEFAULT_RETRIES
 from seqcheck.errors import SeqcheckError
 from seqcheck.options import Format, Shared, with_shared
 
@@ -40,12 +41,6 @@ if TYPE_CHECKING:
 # and the pipeline, the renderers, the embedded server and ``apply`` would
 # otherwise cost every command, ``--help`` included, some 350 ms to import.
 
-#: ``fix``'s defaults, spelled here so that declaring the options imports
-#: neither psycopg nor :mod:`seqcheck.apply`; they are
-#: :data:`seqcheck.statements.DEFAULT_LOCK_TIMEOUT` and
-#: :data:`seqcheck.apply.DEFAULT_RETRIES`: keep them equal.
-_DEFAULT_LOCK_TIMEOUT = "2s"
-_DEFAULT_RETRIES = 3
 
 __all__ = ["app", "main"]
 
@@ -192,7 +187,7 @@ def fix(
         typer.Option(
             "--lock-timeout", help="Wait at most this long for each lock: 2s, 500ms."
         ),
-    ] = _DEFAULT_LOCK_TIMEOUT,
+    ] = DEFAULT_LOCK_TIMEOUT,
     keep_index_columns: Annotated[
         bool,
         typer.Option(
@@ -217,7 +212,7 @@ def fix(
             help="Retry a batch this often after a lock timeout, waiting"
             " lock_timeout, then twice that, and so on.",
         ),
-    ] = _DEFAULT_RETRIES,
+    ] = DEFAULT_RETRIES,
     allow_text_references: Annotated[
         bool,
         typer.Option(
