@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from seqcheck.rules import Part, Subject
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from seqcheck.catalog import Catalog, Constraint, Table
     from seqcheck.findings import Kind
@@ -74,21 +74,50 @@ def index_subjects(
         )
 
 
+def _column_parts(con: Constraint) -> tuple[Part, ...]:
+    """Return a constraint's columns, in the order written, as its middle part."""
+    return tuple(map(Part, con.attnums, con.column_names))
+
+
 def constraint_subjects(
     catalog: Catalog,
     tables: dict[int, Table],
+    *,
     contype: str,
-) -> Iterator[tuple[Constraint, Table]]:
+    code: str,
+    kind: Kind,
+    label: str,
+    parts: Callable[[Constraint], tuple[Part, ...] | None] = _column_parts,
+) -> Iterator[Subject]:
     """Yield the table constraints of *contype* that are judged on their own table.
 
     Inherited copies follow their parent, and partition clones of a foreign key
-    (``conparentid <> 0``) follow theirs: both are skipped.
+    (``conparentid <> 0``) follow theirs: both are skipped. A constraint whose
+    *parts* are ``None`` (no column part in its name) is guarded and vouches for
+    no table rename; a foreign key also carries the table and columns it refers to.
     """
+    names = {t.oid: t.name for t in catalog.tables} if contype == "f" else {}
     for con in catalog.constraints:
         if con.contype != contype or con.table_oid == 0:
             continue
         if con.inherit_count > 0 or con.parent_oid != 0:
             continue
         table = tables.get(con.table_oid)
-        if table is not None:
-            yield con, table
+        if table is None:
+            continue
+        middle = parts(con)
+        yield Subject(
+            code,
+            kind,
+            label,
+            con.oid,
+            con.schema_oid,
+            con.name,
+            table.name,
+            table,
+            middle,
+            guarded=middle is None,
+            witness=middle is not None,
+            referred=names.get(con.references_oid, ""),
+            referred_columns=con.ref_column_names or (),
+        )

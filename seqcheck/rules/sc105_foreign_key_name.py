@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Kind
-from seqcheck.rules import Part, Subject
+from seqcheck.rules import Subject
 from seqcheck.rules._common import constraint_subjects
 
 if TYPE_CHECKING:
@@ -33,18 +33,11 @@ LABEL = "fkey"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every top-level foreign key."""
-    names = {t.oid: t.name for t in catalog.tables}
-    for con, table in constraint_subjects(catalog, tables, "f"):
-        yield Subject(
-            CODE,
-            KIND,
-            LABEL,
-            con.oid,
-            con.schema_oid,
-            con.name,
-            table.name,
-            table,
-            tuple(map(Part, con.attnums, con.column_names)),
-            referred=names.get(con.references_oid, ""),
-            referred_columns=con.ref_column_names or (),
-        )
+    return constraint_subjects(
+        catalog,
+        tables,
+        contype="f",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+    )

@@ -25,31 +25,28 @@ from seqcheck.rules._common import constraint_subjects
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from seqcheck.catalog import Catalog, Table
+    from seqcheck.catalog import Catalog, Constraint, Table
 
 CODE = "SC106"
 KIND = Kind.CHECK
 LABEL = "check"
 
 
+def _parts(con: Constraint) -> tuple[Part, ...] | None:
+    """Return the one column a check uses, or ``None`` for no or several columns."""
+    if len(con.attnums) != 1 or con.attnums[0] == 0:
+        return None
+    return (Part(max(con.attnums[0], 0), con.column_names[0]),)
+
+
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every local check constraint of a judged table."""
-    for con, table in constraint_subjects(catalog, tables, "c"):
-        one = len(con.attnums) == 1 and con.attnums[0] != 0
-        parts = None
-        if one:
-            attnum = con.attnums[0]
-            parts = (Part(max(attnum, 0), con.column_names[0]),)
-        yield Subject(
-            CODE,
-            KIND,
-            LABEL,
-            con.oid,
-            con.schema_oid,
-            con.name,
-            table.name,
-            table,
-            parts,
-            guarded=not one,
-            witness=one,
-        )
+    return constraint_subjects(
+        catalog,
+        tables,
+        contype="c",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+        parts=_parts,
+    )

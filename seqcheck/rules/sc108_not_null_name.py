@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Kind
-from seqcheck.rules import Part, Subject
+from seqcheck.rules import Subject
 from seqcheck.rules._common import constraint_subjects
 
 if TYPE_CHECKING:
@@ -34,15 +34,11 @@ LABEL = "not_null"
 
 def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
     """Yield every local NOT NULL constraint of a judged table."""
-    for con, table in constraint_subjects(catalog, tables, "n"):
-        yield Subject(
-            CODE,
-            KIND,
-            LABEL,
-            con.oid,
-            con.schema_oid,
-            con.name,
-            table.name,
-            table,
-            tuple(map(Part, con.attnums, con.column_names)),
-        )
+    return constraint_subjects(
+        catalog,
+        tables,
+        contype="n",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+    )
