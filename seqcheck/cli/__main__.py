@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
+from seqcheck.cli import run
 
-from seqcheck.cli import main
-
-sys.exit(main())
+run()
