@@ -11,10 +11,7 @@ import json
 import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +22,8 @@ from psycopg import sql as pgsql
 
 from seqcheck import __version__
 from seqcheck.embedded import Server
+from tests.cli_run import Result, seqcheck
 from tests.fix_server import TestDB, run_sql
-
-ROOT = Path(__file__).resolve().parent.parent
 
 MARATHON = """
 CREATE TABLE marathon (
@@ -63,39 +59,6 @@ ALTER TABLE a RENAME TO tmp;
 ALTER TABLE b RENAME TO a;
 ALTER TABLE tmp RENAME TO b;
 """
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    code: int
-    out: str
-    err: str
-    seconds: float
-
-
-def seqcheck(*args: str, env: dict[str, str] | None = None) -> Result:
-    """Run ``python -m seqcheck.cli`` with *args* (no DSN from the environment)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    base.pop("DATABASE_URL", None)
-    base["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), base.get("PYTHONPATH", "")) if p
-    )
-    base.update(env or {})
-    began = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "seqcheck.cli", *args],
-        capture_output=True,
-        env=base,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-    return Result(
-        done.returncode,
-        done.stdout.decode("utf-8"),
-        done.stderr.decode("utf-8"),
-        time.monotonic() - began,
-    )
 
 
 def assert_error(result: Result, *parts: str) -> None:

@@ -9,20 +9,17 @@ JUnit parsed with junitparser, annotations parsed as the Actions runner does.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from junitparser import JUnitXml, TestSuite
 
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.render.test_github import parse
 from tests.render.test_sarif import validate
-from tests.test_cli import MARATHON, ROOT, Result, assert_error
+from tests.test_cli import MARATHON, assert_error
 
 RENAMED = 50
 CLEAN = 20
@@ -52,38 +49,9 @@ def large_schema() -> str:
     return "\n".join(parts)
 
 
-def run(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> Result:
-    """Run ``python -m seqcheck.cli`` (no DSN from the environment) in *cwd*."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    for name in ("DATABASE_URL", "GITHUB_STEP_SUMMARY"):
-        base.pop(name, None)
-    base["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), base.get("PYTHONPATH", "")) if p
-    )
-    base.update(env or {})
-    began = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, "-m", "seqcheck.cli", *args],
-        capture_output=True,
-        env=base,
-        cwd=cwd or ROOT,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-    return Result(
-        done.returncode,
-        done.stdout.decode("utf-8"),
-        done.stderr.decode("utf-8"),
-        time.monotonic() - began,
-    )
-
-
 def findings_of(dsn: str, *args: str) -> list[dict[str, Any]]:
     """Return every finding of the JSON report, each with its schema and table."""
-    result = run("scan", dsn, "-f", "json", *args)
+    result = seqcheck("scan", dsn, "-f", "json", *args)
     assert result.code in (0, 1), result
     return [
         {**f, "schema": t["schema"], "table": t["table"]}
@@ -115,7 +83,7 @@ def test_github_annotations_and_step_summary(
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n", encoding="utf-8")
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
-    result = run("scan", db.dsn, "--format", "github", env=env)
+    result = seqcheck("scan", db.dsn, "--format", "github", env=env)
     assert (result.code, result.err) == (1, ""), result
     lines = result.out.splitlines()
     annotations = [parse(line) for line in lines[:-1]]
@@ -138,7 +106,7 @@ def test_github_annotations_and_step_summary(
     else:
         assert lines[-1].endswith(f" in {RENAMED + CLEAN} tables checked.")
     # Without $GITHUB_STEP_SUMMARY the annotations are the same, and no file.
-    assert run("scan", db.dsn, "--format", "github").out == result.out
+    assert seqcheck("scan", db.dsn, "--format", "github").out == result.out
 
 
 @pytest.mark.parametrize("story", ["marathon", "large"])
@@ -146,7 +114,7 @@ def test_junit(db: TestDB, story: str) -> None:
     run_sql(db.dsn, MARATHON if story == "marathon" else large_schema())
     run_sql(db.dsn, "CREATE TABLE quiet (id serial PRIMARY KEY);")
     expected = findings_of(db.dsn)
-    result = run("scan", db.dsn, "--format", "junit")
+    result = seqcheck("scan", db.dsn, "--format", "junit")
     assert (result.code, result.err) == (1, ""), result
     suite = junit_suite(result.out)
     cases = {(c.classname, c.name): c for c in suite}
@@ -175,7 +143,7 @@ def test_junit(db: TestDB, story: str) -> None:
 def test_sarif(db: TestDB, story: str) -> None:
     run_sql(db.dsn, MARATHON if story == "marathon" else large_schema())
     expected = findings_of(db.dsn)
-    result = run("scan", db.dsn, "--format", "sarif")
+    result = seqcheck("scan", db.dsn, "--format", "sarif")
     assert (result.code, result.err) == (1, ""), result
     doc = json.loads(result.out)
     validate(doc)
@@ -196,12 +164,12 @@ def test_sarif(db: TestDB, story: str) -> None:
 @ONE_VERSION
 def test_clean_database_in_every_ci_format(db: TestDB) -> None:
     run_sql(db.dsn, "CREATE TABLE t (id serial PRIMARY KEY);")
-    github = run("scan", db.dsn, "-f", "github")
+    github = seqcheck("scan", db.dsn, "-f", "github")
     assert (github.code, github.out) == (0, "No drift in 1 table.\n")
-    junit = run("scan", db.dsn, "-f", "junit")
+    junit = seqcheck("scan", db.dsn, "-f", "junit")
     assert junit.code == 0
     assert junit_suite(junit.out).failures == 0
-    sarif = run("scan", db.dsn, "-f", "sarif")
+    sarif = seqcheck("scan", db.dsn, "-f", "sarif")
     assert sarif.code == 0
     validate(json.loads(sarif.out))
 
@@ -213,7 +181,7 @@ def test_baseline_today_and_tomorrow(db: TestDB, tmp_path: Path) -> None:
     run_sql(db.dsn, MARATHON)
     path = tmp_path / "seqcheck-baseline.json"
     today = findings_of(db.dsn)
-    written = run("scan", db.dsn, "--write-baseline", str(path))
+    written = seqcheck("scan", db.dsn, "--write-baseline", str(path))
     assert written.code == 0, written
     assert written.err == (
         f"seqcheck: note: wrote {len(today)} findings to baseline {path};"
@@ -231,7 +199,7 @@ def test_baseline_today_and_tomorrow(db: TestDB, tmp_path: Path) -> None:
         " ADD CONSTRAINT marathon_weight_check CHECK (mass > 0);",
     )
     run_sql(db.dsn, "VACUUM FULL snickers;")
-    tomorrow = run("scan", db.dsn, "--baseline", str(path))
+    tomorrow = seqcheck("scan", db.dsn, "--baseline", str(path))
     assert tomorrow.code == 0, tomorrow
     assert tomorrow.out == "No drift in 2 tables.\n"
     assert tomorrow.err == (
@@ -244,7 +212,7 @@ def test_baseline_today_and_tomorrow(db: TestDB, tmp_path: Path) -> None:
         "CREATE TABLE orders (id serial PRIMARY KEY, ref int UNIQUE);"
         " ALTER TABLE orders RENAME TO purchases;",
     )
-    after = run("scan", db.dsn, "--baseline", str(path), "-f", "json")
+    after = seqcheck("scan", db.dsn, "--baseline", str(path), "-f", "json")
     assert after.code == 1, after
     (table,) = json.loads(after.out)["tables"]
     assert table["table"] == "purchases"
@@ -256,9 +224,9 @@ def test_baseline_today_and_tomorrow(db: TestDB, tmp_path: Path) -> None:
 def test_baseline_entries_that_no_longer_exist(db: TestDB, tmp_path: Path) -> None:
     run_sql(db.dsn, MARATHON)
     path = tmp_path / "baseline.json"
-    assert run("scan", db.dsn, "--write-baseline", str(path), "-q").code == 0
+    assert seqcheck("scan", db.dsn, "--write-baseline", str(path), "-q").code == 0
     run_sql(db.dsn, "ALTER INDEX marathon_pkey RENAME TO snickers_pkey;")
-    result = run("scan", db.dsn, "--baseline", str(path))
+    result = seqcheck("scan", db.dsn, "--baseline", str(path))
     assert result.code == 0, result
     notes = result.err.splitlines()
     assert notes[1] == (
@@ -266,7 +234,7 @@ def test_baseline_entries_that_no_longer_exist(db: TestDB, tmp_path: Path) -> No
         f" public.marathon_pkey (pkey) (refresh the file with --write-baseline {path})"
     )
     # A narrower scan does not call entries outside its filters gone.
-    narrow = run("scan", db.dsn, "--baseline", str(path), "--kind", "sequence")
+    narrow = seqcheck("scan", db.dsn, "--baseline", str(path), "--kind", "sequence")
     assert "no longer found" not in narrow.err
 
 
@@ -274,17 +242,17 @@ def test_baseline_entries_that_no_longer_exist(db: TestDB, tmp_path: Path) -> No
 def test_baseline_errors(db: TestDB, tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
     assert_error(
-        run("scan", db.dsn, "--baseline", str(missing)),
+        seqcheck("scan", db.dsn, "--baseline", str(missing)),
         f"cannot read baseline {missing}",
         "--write-baseline",
     )
     assert_error(
-        run("scan", db.dsn, "--baseline", "a", "--write-baseline", "b"),
+        seqcheck("scan", db.dsn, "--baseline", "a", "--write-baseline", "b"),
         "--baseline and --write-baseline cannot be combined",
     )
     bad = tmp_path / "bad.json"
     bad.write_text('{"version": 9, "findings": []}', encoding="utf-8")
-    assert_error(run("scan", db.dsn, "--baseline", str(bad)), "has version 9")
+    assert_error(seqcheck("scan", db.dsn, "--baseline", str(bad)), "has version 9")
 
 
 # -- config -------------------------------------------------------------------
@@ -298,12 +266,12 @@ def test_config_found_walking_up_and_overridden(db: TestDB, tmp_path: Path) -> N
     )
     deep = tmp_path / "app" / "db"
     deep.mkdir(parents=True)
-    assert run("scan", db.dsn, cwd=deep).code == 0
+    assert seqcheck("scan", db.dsn, cwd=deep).code == 0
     # The command line wins: --exclude-table given, the file's list is not used.
-    assert run("scan", db.dsn, "--exclude-table", "other", cwd=deep).code == 1
+    assert seqcheck("scan", db.dsn, "--exclude-table", "other", cwd=deep).code == 1
     # seqcheck.toml nearer the working directory wins over pyproject.toml.
     (deep / "seqcheck.toml").write_text("kinds = ['sequence']\n", encoding="utf-8")
-    result = run("scan", db.dsn, "-f", "json", cwd=deep)
+    result = seqcheck("scan", db.dsn, "-f", "json", cwd=deep)
     assert result.code == 1
     (table,) = json.loads(result.out)["tables"]
     assert [f["kind"] for f in table["findings"]] == ["sequence"]
@@ -332,7 +300,7 @@ def test_config_strict_ignore_and_no_strict(db: TestDB, tmp_path: Path) -> None:
     assert ("app_users", "index", "users_email_idx") not in lenient
     assert ("snickers", "sequence", "marathon_id_seq") not in lenient
     # fix renames nothing the config ignores.
-    plan = run("fix", db.dsn, "--config", str(config), "-f", "sql")
+    plan = seqcheck("fix", db.dsn, "--config", str(config), "-f", "sql")
     assert plan.code == 1
     assert "marathon_pkey" in plan.out
     assert "marathon_id_seq" not in plan.out
@@ -343,9 +311,9 @@ def test_config_lock_timeout_for_fix(db: TestDB, tmp_path: Path) -> None:
     run_sql(db.dsn, MARATHON)
     config = tmp_path / "seqcheck.toml"
     config.write_text("lock_timeout = '750ms'\n", encoding="utf-8")
-    plan = run("fix", db.dsn, "-f", "sql", cwd=tmp_path)
+    plan = seqcheck("fix", db.dsn, "-f", "sql", cwd=tmp_path)
     assert "SET LOCAL lock_timeout = '750ms';" in plan.out, plan
-    given = run("fix", db.dsn, "-f", "sql", "--lock-timeout", "3s", cwd=tmp_path)
+    given = seqcheck("fix", db.dsn, "-f", "sql", "--lock-timeout", "3s", cwd=tmp_path)
     assert "SET LOCAL lock_timeout = '3s';" in given.out, given
 
 
@@ -354,23 +322,23 @@ def test_config_errors_exit_2_naming_file_and_key(db: TestDB, tmp_path: Path) ->
     config = tmp_path / "seqcheck.toml"
     config.write_text("schema = ['public']\n", encoding="utf-8")
     assert_error(
-        run("scan", db.dsn, cwd=tmp_path),
+        seqcheck("scan", db.dsn, cwd=tmp_path),
         f"{config}: unknown key 'schema'",
         "did you mean 'schemas'?",
     )
     config.write_text("convention = 'django'\n", encoding="utf-8")
     assert_error(
-        run("scan", db.dsn, "--config", str(config)),
+        seqcheck("scan", db.dsn, "--config", str(config)),
         f"{config}: 'convention' 'django' is unknown",
     )
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text("[tool.seqcheck]\nstrict = 'yes'\n", encoding="utf-8")
     assert_error(
-        run("fix", db.dsn, "--config", str(pyproject)),
+        seqcheck("fix", db.dsn, "--config", str(pyproject)),
         f"{pyproject}: [tool.seqcheck]: 'strict' must be true or false",
     )
     assert_error(
-        run("scan", db.dsn, "--config", str(tmp_path / "none.toml")),
+        seqcheck("scan", db.dsn, "--config", str(tmp_path / "none.toml")),
         "config file",
         "not found",
     )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,11 @@ from junitparser import Error, Failure, JUnitXml, TestSuite
 from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.render.test_github import parse
 from tests.render.test_sarif import validate
-from tests.test_cli import MARATHON, ROOT, free_port, psql
-from tests.test_cli_ci import run
+from tests.test_cli import MARATHON, free_port, psql
 
 # Databases and options are under test, not the server: one version is enough.
 ONE_VERSION = pytest.mark.pg(">=18")
@@ -84,7 +82,7 @@ def named(db: TestDB, suffix: str = "") -> str:
 
 
 def single_json(dsn: str, *args: str) -> dict[str, Any]:
-    result = run("scan", dsn, "-f", "json", *args)
+    result = seqcheck("scan", dsn, "-f", "json", *args)
     assert result.code in (0, 1), result
     doc: dict[str, Any] = json.loads(result.out)
     return doc
@@ -95,7 +93,7 @@ def test_table_sections_error_and_highest_exit(
     db: TestDB, three: dict[str, str]
 ) -> None:
     bad = gone(free_port())
-    result = run("scan", three["marathon"], bad, three["clean"], three["orders"])
+    result = seqcheck("scan", three["marathon"], bad, three["clean"], three["orders"])
     assert result.code == 2, result
     assert SECRET not in result.out + result.err
     # The unreachable database: one error line on stderr, a section in the report.
@@ -115,16 +113,16 @@ def test_table_sections_error_and_highest_exit(
     assert heads[1].startswith("== nowhere on 127.0.0.1 port ")
     assert ": error: could not connect to 127.0.0.1 port " in heads[1]
     # Each database's table is the single scan's.
-    single = run("scan", three["marathon"])
+    single = seqcheck("scan", three["marathon"])
     assert single.out in result.out
-    assert run("scan", three["orders"]).out in result.out
+    assert seqcheck("scan", three["orders"]).out in result.out
     assert result.out.endswith(
         "4 databases: 2 with drift, 1 clean, 1 not scanned (error).\n"
     )
     # The exit code is the highest per-database code.
-    assert run("scan", three["clean"], three["marathon"]).code == 1
-    assert run("scan", three["clean"], three["clean"] + " ").code == 0
-    assert run("scan", three["clean"], bad).code == 2
+    assert seqcheck("scan", three["clean"], three["marathon"]).code == 1
+    assert seqcheck("scan", three["clean"], three["clean"] + " ").code == 0
+    assert seqcheck("scan", three["clean"], bad).code == 2
 
 
 @ONE_VERSION
@@ -133,7 +131,7 @@ def test_json_document_holds_each_single_report(
 ) -> None:
     bad = gone(free_port())
     dsns = [three["marathon"], three["clean"], bad, three["orders"]]
-    result = run("scan", *dsns, "--format", "json")
+    result = seqcheck("scan", *dsns, "--format", "json")
     assert result.code == 2, result
     doc = json.loads(result.out)
     assert SECRET not in result.out
@@ -159,7 +157,7 @@ def test_json_document_holds_each_single_report(
 @ONE_VERSION
 def test_junit_one_suite_per_database(db: TestDB, three: dict[str, str]) -> None:
     bad = gone(free_port())
-    result = run("scan", three["marathon"], three["clean"], bad, "-f", "junit")
+    result = seqcheck("scan", three["marathon"], three["clean"], bad, "-f", "junit")
     assert result.code == 2, result
     xml = JUnitXml.fromstring(result.out)
     assert isinstance(xml, JUnitXml)
@@ -183,7 +181,7 @@ def test_junit_one_suite_per_database(db: TestDB, three: dict[str, str]) -> None
     totals = (xml.tests, xml.failures, xml.errors)
     assert totals == (3, 1, 1)
     # The suite of one database is the single scan's (but for its name).
-    single = JUnitXml.fromstring(run("scan", three["marathon"], "-f", "junit").out)
+    single = JUnitXml.fromstring(seqcheck("scan", three["marathon"], "-f", "junit").out)
     (alone,) = list(single)
     assert [c.name for c in alone] == [c.name for c in marathon]
 
@@ -192,7 +190,7 @@ def test_junit_one_suite_per_database(db: TestDB, three: dict[str, str]) -> None
 def test_sarif_one_valid_run_per_database(db: TestDB, three: dict[str, str]) -> None:
     bad = gone(free_port())
     dsns = [three["marathon"], bad, three["orders"]]
-    result = run("scan", *dsns, "-f", "sarif")
+    result = seqcheck("scan", *dsns, "-f", "sarif")
     assert result.code == 2, result
     doc = json.loads(result.out)
     validate(doc)
@@ -202,7 +200,7 @@ def test_sarif_one_valid_run_per_database(db: TestDB, three: dict[str, str]) -> 
     ids = [r["automationDetails"]["id"] for r in runs]
     assert len(set(ids)) == 3
     assert ids[0] == f"seqcheck/{named(db)}/"
-    single = json.loads(run("scan", three["marathon"], "-f", "sarif").out)
+    single = json.loads(seqcheck("scan", three["marathon"], "-f", "sarif").out)
     assert runs[0]["results"] == single["runs"][0]["results"]
     assert len(runs[2]["results"]) == 4
     (invocation,) = runs[1]["invocations"]
@@ -221,7 +219,7 @@ def test_github_names_the_database_and_concatenates_summaries(
     env = {"GITHUB_STEP_SUMMARY": str(summary)}
     bad = gone(free_port())
     dsns = [three["marathon"], three["orders"], three["clean"], bad]
-    result = run("scan", *dsns, "-f", "github", env=env)
+    result = seqcheck("scan", *dsns, "-f", "github", env=env)
     assert result.code == 2, result
     commands = [parse(line) for line in result.out.splitlines() if line[:2] == "::"]
     titles = [props["title"] for _, props, _ in commands]
@@ -253,7 +251,7 @@ def test_sql_sections_run_on_their_databases(
     db: TestDB, three: dict[str, str], tmp_path: Path
 ) -> None:
     dsns = [three["marathon"], three["clean"], three["orders"]]
-    result = run("scan", *dsns, "-f", "sql")
+    result = seqcheck("scan", *dsns, "-f", "sql")
     assert result.code == 1, result
     parts = re.split(r"^-- ==== (.*) ====\n", result.out, flags=re.M)
     assert parts[0].startswith("-- seqcheck: rename scripts for 3 databases")
@@ -261,11 +259,11 @@ def test_sql_sections_run_on_their_databases(
     assert names == [named(db, s) for s in ("", "_c", "_o")]
     assert scripts[1] == "-- seqcheck: nothing to rename\n\n"
     for dsn, script in zip(dsns, scripts, strict=True):
-        assert script.strip() == run("scan", dsn, "-f", "sql").out.strip()
+        assert script.strip() == seqcheck("scan", dsn, "-f", "sql").out.strip()
         path = tmp_path / "section.sql"
         path.write_text(script, encoding="utf-8")
         psql(db.server, dsn, path)
-    after = run("scan", *dsns)
+    after = seqcheck("scan", *dsns)
     assert after.code == 0, after  # index-column findings alone exit 0
     assert after.out.endswith("3 databases: 0 with drift, 3 clean.\n")
 
@@ -280,46 +278,41 @@ def test_dsn_file_comments_stdin_and_one_database(
         f"{three['clean']}\n",
         encoding="utf-8",
     )
-    both = run("scan", "--dsn-file", str(listing), "-f", "json")
+    both = seqcheck("scan", "--dsn-file", str(listing), "-f", "json")
     assert both.code == 1, both
     names = [e["dsn"] for e in json.loads(both.out)["databases"]]
     assert names == [named(db, s) for s in ("_o", "_c")]
     # Arguments first, then the file; a DSN given twice is scanned once.
-    more = run("scan", three["marathon"], three["clean"], "--dsn-file", str(listing))
+    more = seqcheck(
+        "scan", three["marathon"], three["clean"], "--dsn-file", str(listing)
+    )
     heads = [h for h in more.out.splitlines() if h.startswith("== ")]
     assert [h.split(":")[0] for h in heads] == [
         f"== {named(db, s)}" for s in ("", "_c", "_o")
     ]
     # stdin
-    done = subprocess.run(
-        [sys.executable, "-m", "seqcheck.cli", "scan", "--dsn-file", "-", "-f", "json"],
-        input=listing.read_bytes(),
-        capture_output=True,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 1, done
-    assert json.loads(done.stdout)["databases"] == json.loads(both.out)["databases"]
+    done = seqcheck("scan", "--dsn-file", "-", "-f", "json", stdin=listing.read_bytes())
+    assert done.code == 1, done
+    assert json.loads(done.out)["databases"] == json.loads(both.out)["databases"]
     # One DSN in the file: today's single-database output, exactly.
     one = tmp_path / "one.txt"
     one.write_text(f"# just one\n{three['marathon']}\n", encoding="utf-8")
     for fmt in ("table", "json", "junit"):
-        alone = run("scan", "--dsn-file", str(one), "-f", fmt)
-        given = run("scan", three["marathon"], "-f", fmt)
+        alone = seqcheck("scan", "--dsn-file", str(one), "-f", fmt)
+        given = seqcheck("scan", three["marathon"], "-f", fmt)
         assert (alone.code, alone.out, alone.err) == (given.code, given.out, given.err)
 
 
 def test_dsn_file_errors(tmp_path: Path) -> None:
     empty = tmp_path / "empty.txt"
     empty.write_text("# nothing yet\n\n", encoding="utf-8")
-    result = run("scan", "--dsn-file", str(empty))
+    result = seqcheck("scan", "--dsn-file", str(empty))
     assert result.code == 2
     assert result.err == (
         f"seqcheck: error: --dsn-file {empty} names no database (write one DSN a"
         " line; lines starting with # are comments)\n"
     )
-    missing = run("scan", "--dsn-file", str(tmp_path / "nope.txt"))
+    missing = seqcheck("scan", "--dsn-file", str(tmp_path / "nope.txt"))
     assert missing.code == 2
     assert "cannot read --dsn-file" in missing.err
     assert "No such file or directory" in missing.err
@@ -331,42 +324,42 @@ def test_options_apply_to_every_database(
 ) -> None:
     dsns = [three["marathon"], three["orders"]]
     # Filters.
-    result = run("scan", *dsns, "--kind", "pkey", "-f", "json")
+    result = seqcheck("scan", *dsns, "--kind", "pkey", "-f", "json")
     for entry in json.loads(result.out)["databases"]:
         kinds = {f["kind"] for t in entry["report"]["tables"] for f in t["findings"]}
         assert kinds == {"pkey"}
     # A config file.
     config = tmp_path / "seqcheck.toml"
     config.write_text('exclude_tables = ["purchases"]\n', encoding="utf-8")
-    result = run("scan", *dsns, "--config", str(config), "-f", "json")
+    result = seqcheck("scan", *dsns, "--config", str(config), "-f", "json")
     codes = [e["exit"] for e in json.loads(result.out)["databases"]]
     assert codes == [1, 0]
     # A baseline written for one database applies to each.
     known = tmp_path / "baseline.json"
-    assert run("scan", three["marathon"], "--write-baseline", str(known)).code == 0
-    result = run("scan", *dsns, "--baseline", str(known), "-f", "json")
+    assert seqcheck("scan", three["marathon"], "--write-baseline", str(known)).code == 0
+    result = seqcheck("scan", *dsns, "--baseline", str(known), "-f", "json")
     assert result.code == 1, result
     codes = [e["exit"] for e in json.loads(result.out)["databases"]]
     assert codes == [0, 1]
     assert f"seqcheck: note: {named(db)}: 9 known findings" in (result.err)
     # --jobs 1: one at a time, the same report.
-    assert run("scan", *dsns, "--jobs", "1").out == run("scan", *dsns).out
+    assert seqcheck("scan", *dsns, "--jobs", "1").out == seqcheck("scan", *dsns).out
 
 
 @ONE_VERSION
 def test_refused_combinations(three: dict[str, str], tmp_path: Path) -> None:
     bad = gone(free_port())
     dsns = [three["marathon"], bad]
-    fix = run("fix", *dsns)
+    fix = seqcheck("fix", *dsns)
     assert fix.code == 2
     assert fix.err == (
         "seqcheck: error: fix takes one DSN, and 2 are given (fix one database"
         " at a time; seqcheck scan takes several)\n"
     )
-    written = run("scan", *dsns, "--write-baseline", str(tmp_path / "b.json"))
+    written = seqcheck("scan", *dsns, "--write-baseline", str(tmp_path / "b.json"))
     assert written.code == 2
     assert "--write-baseline records one database, and 2 are given" in written.err
-    alembic = run("scan", *dsns, "-f", "alembic")
+    alembic = seqcheck("scan", *dsns, "-f", "alembic")
     assert alembic.code == 2
     assert "--format alembic writes one database" in alembic.err
     for result in (fix, written, alembic):

@@ -14,11 +14,9 @@ Every loop is bounded in time.
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -32,9 +30,10 @@ from psycopg import sql as pgsql
 from seqcheck.batches import Batch, split_plan
 from seqcheck.connect import connect
 from seqcheck.verify import renames
+from tests.cli_run import CLI, cli_env, seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.test_apply import STORY, scan, state
-from tests.test_cli import ROOT, assert_error, seqcheck
+from tests.test_cli import assert_error
 
 WRITERS = 4
 DEADLINE = 30.0  # seconds any wait in these tests may take
@@ -153,15 +152,12 @@ def wait_for(condition: Any, what: str) -> None:
 
 
 def start_apply(dsn: str, *args: str) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.pop("DATABASE_URL", None)
-    env["PYTHONPATH"] = str(ROOT)
     return subprocess.Popen(
-        [sys.executable, "-m", "seqcheck.cli", "fix", dsn, "--apply", *args],
+        [*CLI, "fix", dsn, "--apply", *args],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=env,
+        env=cli_env(),
     )
 
 

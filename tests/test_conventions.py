@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
@@ -30,6 +27,7 @@ from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind, Tier
 from seqcheck.plan import make_plan
 from seqcheck.statements import statement
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.renames import database, identities
 
@@ -188,19 +186,6 @@ def test_rails_foreign_keys_follow_a_renamed_table(db: TestDB) -> None:
     assert found["index_people_on_org_id"] == "index_users_on_org_id"
 
 
-def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    return subprocess.run(
-        [sys.executable, "-m", "seqcheck.cli", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-
-
 def test_config_file_selects_the_convention(db: TestDB, tmp_path: Path) -> None:
     run_sql(
         db.dsn,
@@ -216,33 +201,31 @@ def test_config_file_selects_the_convention(db: TestDB, tmp_path: Path) -> None:
         'ix = "ix_%(column_0_label)s"\n'
         'pk = "pk_%(table_name)s"\n'
     )
-    done = _cli(tmp_path, "scan", db.dsn, "--format", "json")
-    assert done.returncode == 1, done.stderr
+    done = seqcheck("scan", db.dsn, "--format", "json", cwd=tmp_path)
+    assert done.code == 1, done.err
     findings = {
         f["name"]: f["expected"]
-        for t in json.loads(done.stdout)["tables"]
+        for t in json.loads(done.out)["tables"]
         for f in t["findings"]
     }
     assert findings["pk_marathon"] == "pk_snickers"
     assert findings["ix_marathon_w"] == "ix_snickers_w"
     # The command line wins: under PostgreSQL's defaults these are hand names.
-    done = _cli(
-        tmp_path, "scan", db.dsn, "--convention", "postgres", "--format", "json"
+    done = seqcheck(
+        "scan", db.dsn, "--convention", "postgres", "--format", "json", cwd=tmp_path
     )
-    names = {
-        f["name"] for t in json.loads(done.stdout)["tables"] for f in t["findings"]
-    }
+    names = {f["name"] for t in json.loads(done.out)["tables"] for f in t["findings"]}
     assert "pk_marathon" not in names
 
 
 def test_config_file_errors(tmp_path: Path) -> None:
     (tmp_path / "seqcheck.toml").write_text('convention = "sqlalchemy"\n')
-    done = _cli(tmp_path, "scan", "dbname=x")
-    assert done.returncode == 2
-    assert "naming_convention" in done.stderr and done.stderr.count("\n") == 1
+    done = seqcheck("scan", "dbname=x", cwd=tmp_path)
+    assert done.code == 2
+    assert "naming_convention" in done.err and done.err.count("\n") == 1
     (tmp_path / "seqcheck.toml").write_text(
         '[naming_convention]\nix = "ix_%(colum_0_name)s"\n'
     )
-    done = _cli(tmp_path, "scan", "dbname=x")
-    assert done.returncode == 2
-    assert "unknown token" in done.stderr and "seqcheck.toml" in done.stderr
+    done = seqcheck("scan", "dbname=x", cwd=tmp_path)
+    assert done.code == 2
+    assert "unknown token" in done.err and "seqcheck.toml" in done.err

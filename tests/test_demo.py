@@ -16,7 +16,8 @@ import pytest
 
 from seqcheck.embedded import PREFIX, system_bin_dir
 from seqcheck.processes import processes_in
-from tests.test_cli import ROOT, Result, assert_error, seqcheck
+from tests.cli_run import ROOT, Result, seqcheck
+from tests.test_cli import assert_error
 
 _UP = re.compile(r"PostgreSQL (\d+) up in \S+ at (\S+)/sock$", re.M)
 

@@ -21,10 +21,11 @@ import pytest
 from psycopg import sql as pgsql
 
 from seqcheck.render import FORMATS
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.render.hostile import hostile_report, match_snapshot
 from tests.test_apply import STORY, State, state
-from tests.test_cli import HOSTILE, seqcheck
+from tests.test_cli import HOSTILE
 
 ENV_PY = """
 import psycopg

@@ -14,9 +14,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.test_apply import STORY
-from tests.test_cli import assert_error, seqcheck
+from tests.test_cli import assert_error
 
 
 @pytest.fixture

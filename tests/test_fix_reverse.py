@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 
 from seqcheck.embedded import Server
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.test_apply import STORY, SWAP, state
-from tests.test_cli import HOSTILE, assert_error, seqcheck
+from tests.test_cli import HOSTILE, assert_error
 
 CHAIN = """
 create table a (id serial primary key, v int unique);

@@ -21,10 +21,11 @@ import pytest
 from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server, start_server
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.test_apply import STORY, state
 from tests.test_apply_batches import SMALL_LOCK_TABLE, THREE, build_many
-from tests.test_cli import HOSTILE, seqcheck
+from tests.test_cli import HOSTILE
 
 
 def psql(

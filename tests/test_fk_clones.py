@@ -20,10 +20,10 @@ from seqcheck.catalog import read_catalog
 from seqcheck.clones import foreign_key_clones
 from seqcheck.drift import find_drift
 from seqcheck.plan import make_plan
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.renames import database
 from tests.test_apply import state
-from tests.test_cli import seqcheck
 from tests.test_fix_reverse import psql
 
 SCHEMA = """

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import psycopg
 import pytest
 
@@ -14,6 +9,7 @@ from seqcheck.catalog import read_catalog
 from seqcheck.drift import find_drift
 from seqcheck.findings import Kind
 from seqcheck.inheritance import dead_ends, descendants
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 
 
@@ -82,17 +78,9 @@ def test_fix_reports_a_dead_end_and_renames_the_rest(db: TestDB) -> None:
         alter table p rename to q;
         """,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
-    done = subprocess.run(
-        [sys.executable, "-m", "seqcheck.cli", "fix", db.dsn, "--apply"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 1, done.stderr
-    assert "cannot rename q.p_a_not_null" in done.stderr
+    done = seqcheck("fix", db.dsn, "--apply")
+    assert done.code == 1, done.err
+    assert "cannot rename q.p_a_not_null" in done.err
     found, dead = _dead(db.dsn)
     assert found == dead == {"p_a_not_null"}
     with psycopg.connect(db.dsn) as conn:

@@ -18,7 +18,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -31,10 +30,10 @@ from seqcheck.cli import main
 from seqcheck.embedded import PREFIX, Server
 from seqcheck.errors import SeqcheckError
 from seqcheck.schemafile import load_schema_files, read_schema_files
+from tests.cli_run import CLI, cli_env
 from tests.corpus import CORPUS, SCHEMAS, expected_file, read_expected
 from tests.fix_server import EMBEDDED_MAJOR, IN_CI, Flavour, flavours
 
-ROOT = Path(__file__).resolve().parent.parent
 COMPARED_TIERS = frozenset({"certain", "likely", "index-column"})
 TEMP_PARENTS = (Path("/dev/shm"), Path(tempfile.gettempdir()))
 
@@ -81,15 +80,10 @@ def leftovers(pid: int, marker: str = "") -> list[str]:
 
 def seqcheck(*args: str, cwd: Path, marker: str = "") -> Run:
     """Run ``python -m seqcheck.cli`` in `cwd`; assert that it left nothing."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env.pop("DATABASE_URL", None)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p
-    )
     with subprocess.Popen(
-        [sys.executable, "-m", "seqcheck.cli", *args],
+        [*CLI, *args],
         cwd=cwd,
-        env=env,
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -304,12 +298,10 @@ def test_sigint_mid_load_leaves_nothing(tmp_path: Path, group: bool) -> None:
     slow.write_text(
         "CREATE TABLE early (id serial PRIMARY KEY);\nSELECT pg_sleep(60);\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PYTHONPATH"] = str(ROOT)
     with subprocess.Popen(
-        [sys.executable, "-m", "seqcheck.cli", "scan", "--schema-file", str(slow)],
+        [*CLI, "scan", "--schema-file", str(slow)],
         cwd=tmp_path,
-        env=env,
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -371,12 +363,10 @@ def test_fix_plans_for_a_schema_file_with_progress_on_a_terminal(
     args = ["fix", "--format", "sql", *server_options(default_flavour())]
     pty = pytest.importorskip("pty")
     leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    env["PYTHONPATH"] = str(ROOT)
     with subprocess.Popen(
-        [sys.executable, "-m", "seqcheck.cli", *args, "--schema-file", "app.sql"],
+        [*CLI, *args, "--schema-file", "app.sql"],
         cwd=tmp_path,
-        env=env,
+        env=cli_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=follower,

@@ -18,8 +18,8 @@ import psycopg
 import pytest
 
 from seqcheck.catalog import read_catalog
+from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
-from tests.test_cli import seqcheck
 
 LEDGER = """
 create table transactions (id serial primary key, note text);

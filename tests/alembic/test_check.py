@@ -11,7 +11,8 @@ from sqlalchemy.engine import make_url
 
 from seqcheck.alembic.check import assert_migrations_clean, sqlalchemy_url
 from tests.alembic.project import EXAMPLE
-from tests.test_cli import assert_error, seqcheck
+from tests.cli_run import seqcheck
+from tests.test_cli import assert_error
 
 if TYPE_CHECKING:
     from pathlib import Path
