@@ -45,6 +45,7 @@ __all__ = [
     "SERVER_SETTINGS",
     "Loaded",
     "SchemaFiles",
+    "has_icu",
     "load_schema_files",
     "read_schema_files",
 ]
@@ -164,7 +165,7 @@ def load_schema_files(
         targets, warnings = list(files.paths), []
         edits = {path: icu_collations(s) for path, s in files.scripts.items()}
         edits = {path: found for path, found in edits.items() if found}
-        if edits and not _has_icu(server, dbname):
+        if edits and not has_icu(server, dbname):
             copies = _patch(files.scripts, edits, files.cwd, job.tmp)
             job.copies.update({copy: path for path, copy in copies.items()})
             targets = [copies.get(path, path) for path in targets]
@@ -295,8 +296,11 @@ def _prepare_database(
     return made
 
 
-def _has_icu(server: Server, dbname: str) -> bool:
-    """Tell whether `server` can create an ICU collation."""
+def has_icu(server: Server, dbname: str = "postgres") -> bool:
+    """Tell whether `server` can create an ICU collation.
+
+    The probe creates a temporary collation in `dbname` and rolls it back.
+    """
     with psycopg.connect(server.dsn(dbname)) as conn:
         try:
             conn.execute(

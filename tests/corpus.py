@@ -45,6 +45,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server
+from seqcheck.schemafile import has_icu
 
 __all__ = [
     "CORPUS",
@@ -245,21 +246,6 @@ def missing_extensions(server: Server, spec: CorpusSchema) -> list[str]:
         ).fetchall()
     have = {str(name) for (name,) in rows}
     return [name for name in spec.extensions if name not in have]
-
-
-def has_icu(server: Server) -> bool:
-    """Tell whether `server` can create an ICU collation."""
-    with psycopg.connect(server.dsn()) as conn:
-        try:
-            conn.execute(
-                "CREATE COLLATION pg_temp.seqcheck_icu_probe"
-                " (provider = icu, locale = 'und')"
-            )
-        except psycopg.errors.FeatureNotSupported:
-            return False
-        finally:
-            conn.rollback()
-    return True
 
 
 def load(server: Server, spec: CorpusSchema, corpus: Path) -> Loaded:
