@@ -23,28 +23,11 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
+from scan import build  # bench/scan.py, beside this file
 
 from seqcheck.embedded import start_server
 
 SEQCHECK = [sys.executable, "-m", "seqcheck.cli", "scan", "--format", "json"]
-
-
-def build(dsn: str, tables: int) -> None:
-    """Create *tables* tables in *dsn*, then rename every second one."""
-    with psycopg.connect(dsn, autocommit=True) as conn, conn.transaction():
-        for n in range(tables):
-            ref = f"bench_{n - 1}" if n else f"bench_{n}"
-            conn.execute(
-                f"CREATE TABLE bench_{n} ("
-                " id serial PRIMARY KEY,"
-                " code text UNIQUE,"
-                f" parent_id int REFERENCES {ref},"
-                " amount int CHECK (amount > 0),"
-                " created timestamptz)"
-            )
-            conn.execute(f"CREATE INDEX ON bench_{n} (created)")
-        for n in range(0, tables, 2):
-            conn.execute(f"ALTER TABLE bench_{n} RENAME TO renamed_{n}")
 
 
 def clone(admin: str, template: str, names: list[str]) -> None:
