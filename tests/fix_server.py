@@ -7,6 +7,7 @@
 - ``db`` (function): a :class:`TestDB`, a fresh empty database, dropped after.
 - ``@pytest.mark.pg(">=18")``: run a test only on matching server versions.
 - :func:`run_sql`: run a multi-statement script in autocommit mode.
+- :func:`psql`, :func:`psql_ok`: run a script file with the server's own psql.
 
 Servers start through :func:`seqcheck.embedded.start_server`, each at most once
 per session, and stop when the session ends.
@@ -19,6 +20,7 @@ import itertools
 import operator
 import os
 import re
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from seqcheck.embedded import (
 )
 from seqcheck.errors import SeqcheckError
 
-__all__ = ["Flavour", "TestDB", "run_sql"]
+__all__ = ["Flavour", "TestDB", "psql", "psql_ok", "run_sql"]
 
 SYSTEM_MAJOR = 15
 EMBEDDED_MAJOR = 18
@@ -105,6 +107,32 @@ def run_sql(dsn: str, sql: str) -> None:
     """Run the statements in `sql` in autocommit mode (simple query protocol)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(sql.encode())
+
+
+def psql(
+    server: Server, dsn: str, script: Path, *options: str
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` with the server's own ``psql -X -q`` and `options` on `dsn`.
+
+    No ``PG*`` variable of the caller's environment reaches psql.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
+    argv = [str(server.bin_dir / "psql"), "-X", "-q", *options]
+    return subprocess.run(
+        [*argv, "-d", dsn, "-f", str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
+    )
+
+
+def psql_ok(server: Server, dsn: str, script: Path, *options: str) -> None:
+    """Run `script` as :func:`psql` does, stopping at and failing on any error."""
+    done = psql(server, dsn, script, "-v", "ON_ERROR_STOP=1", *options)
+    assert done.returncode == 0, done.stderr
 
 
 @functools.cache

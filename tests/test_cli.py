@@ -8,9 +8,7 @@ A wrong password is tested by switching one role to scram in the server's pg_hba
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +19,8 @@ from psycopg import conninfo
 from psycopg import sql as pgsql
 
 from seqcheck import __version__
-from seqcheck.embedded import Server
 from tests.cli_run import Result, seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, psql_ok, run_sql
 
 MARATHON = """
 CREATE TABLE marathon (
@@ -87,20 +84,6 @@ def black_hole() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(8)
         yield sock.getsockname()[1]
-
-
-def psql(server: Server, dsn: str, script: Path) -> None:
-    """Run *script* with the server's own psql, as one transaction."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    options = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", dsn]
-    subprocess.run(
-        [str(server.bin_dir / "psql"), *options, "-f", str(script)],
-        check=True,
-        capture_output=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
 
 
 def with_params(dsn: str, **params: Any) -> str:
@@ -304,7 +287,7 @@ def test_sql_script_makes_a_rescan_clean(
     assert "BEGIN;" in text and text.endswith("COMMIT;\n")
     if story is HOSTILE:
         assert "_seqcheck_tmp" in text  # the a/b swap
-    psql(db.server, db.dsn, script)
+    psql_ok(db.server, db.dsn, script, "-1")
     again = seqcheck("scan", db.dsn)
     assert (again.code, again.err) == (0, ""), again
     assert again.out.startswith("No drift in ")

@@ -21,10 +21,10 @@ from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, psql_ok, run_sql
 from tests.render.test_github import parse
 from tests.render.test_sarif import validate
-from tests.test_cli import MARATHON, free_port, psql
+from tests.test_cli import MARATHON, free_port
 
 # Databases and options are under test, not the server: one version is enough.
 ONE_VERSION = pytest.mark.pg(">=18")
@@ -262,7 +262,7 @@ def test_sql_sections_run_on_their_databases(
         assert script.strip() == seqcheck("scan", dsn, "-f", "sql").out.strip()
         path = tmp_path / "section.sql"
         path.write_text(script, encoding="utf-8")
-        psql(db.server, dsn, path)
+        psql_ok(db.server, dsn, path, "-1")
     after = seqcheck("scan", *dsns)
     assert after.code == 0, after  # index-column findings alone exit 0
     assert after.out.endswith("3 databases: 0 with drift, 3 clean.\n")

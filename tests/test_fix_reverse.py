@@ -10,15 +10,12 @@ is undone batch by batch, last first.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from seqcheck.embedded import Server
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, psql_ok, run_sql
 from tests.test_apply import STORY, SWAP, state
 from tests.test_cli import HOSTILE, assert_error
 
@@ -30,22 +27,6 @@ alter table c rename to d;
 alter table b rename to c;
 alter table a rename to b;
 """
-
-
-def psql(server: Server, dsn: str, script: Path, *options: str) -> None:
-    """Run *script* with the server's own psql; fail the test on any error."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    argv = [str(server.bin_dir / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1"]
-    done = subprocess.run(
-        [*argv, *options, "-d", dsn, "-f", str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.parametrize(
@@ -72,12 +53,12 @@ def test_forward_then_reverse_restores_every_name(
         assert text.count("BEGIN;") > 1
     one = () if batch else ("-1",)
 
-    psql(db.server, db.dsn, forward, *one)
+    psql_ok(db.server, db.dsn, forward, *one)
     fixed = state(db.dsn)
     assert fixed.names != before.names
     assert seqcheck("scan", db.dsn).code == 0
 
-    psql(db.server, db.dsn, undo, *one)
+    psql_ok(db.server, db.dsn, undo, *one)
     assert state(db.dsn) == before
     again = seqcheck("fix", db.dsn, "-f", "sql", *extra)
     assert again.out == forward_text  # the same plan as before the round trip

@@ -11,8 +11,6 @@ batched one does not.
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,35 +20,10 @@ from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server, start_server
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, psql, run_sql
 from tests.test_apply import STORY, state
 from tests.test_apply_batches import SMALL_LOCK_TABLE, THREE, build_many
 from tests.test_cli import HOSTILE
-
-
-def psql(
-    server: Server, dsn: str, script: Path, *options: str
-) -> subprocess.CompletedProcess[str]:
-    """Run *script* with the server's own psql and *options*."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    return subprocess.run(
-        [
-            str(server.bin_dir / "psql"),
-            "-X",
-            "-q",
-            *options,
-            "-d",
-            dsn,
-            "-f",
-            str(script),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        check=False,
-    )
 
 
 def copy_database(server: Server, source: str, name: str) -> str:

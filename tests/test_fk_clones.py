@@ -21,10 +21,9 @@ from seqcheck.clones import foreign_key_clones
 from seqcheck.drift import find_drift
 from seqcheck.plan import make_plan
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, psql_ok, run_sql
 from tests.renames import database
 from tests.test_apply import state
-from tests.test_fix_reverse import psql
 
 SCHEMA = """
 create table {owners} (id int primary key, code int unique);
@@ -90,7 +89,7 @@ def test_copies_follow_their_parent_to_the_fresh_names(
     assert _foreign_keys(db.dsn) == want
     assert seqcheck("scan", db.dsn).code == 0
 
-    psql(db.server, db.dsn, undo, "-1")
+    psql_ok(db.server, db.dsn, undo, "-1")
     assert state(db.dsn) == before
 
 
