@@ -1,3 +1,3 @@
-"""Test configuration: servers and databases come from the ``fix_server`` plugin."""
+"""Test configuration: plugins ``fix_server`` (servers, databases), ``fix_corpus``."""
 
-pytest_plugins = ["tests.fix_server"]
+pytest_plugins = ["tests.fix_server", "tests.fix_corpus"]

@@ -11,7 +11,6 @@ the test report's ``user_properties`` (written by ``--junitxml`` with
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,7 +25,6 @@ from seqcheck.drift import Scope, find_drift
 from seqcheck.embedded import Server
 from seqcheck.findings import Finding, Kind, Tier
 from tests.corpus import (
-    CORPUS,
     SCHEMAS,
     CorpusSchema,
     ExpectedRow,
@@ -90,17 +88,6 @@ class CorpusLoads:
             return _Outcome(not IN_CI, reason)
         except (LoadError, psycopg.Error) as exc:
             return _Outcome(False, f"loading {spec.key} failed: {exc}")
-
-
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    """The corpus directory, ``../shared/corpus`` beside the repository."""
-    if not (CORPUS / "README.md").is_file() or not (CORPUS / "expected").is_dir():
-        reason = f"corpus not found: no {CORPUS} (../shared/corpus beside the repo)"
-        if IN_CI and not os.environ.get("SEQCHECK_SHARED_OPTIONAL"):
-            pytest.fail(f"{reason}; CI=true needs it", pytrace=False)
-        pytest.skip(reason)
-    return CORPUS
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from seqcheck.embedded import PREFIX, Server
 from seqcheck.errors import SeqcheckError
 from seqcheck.schemafile import load_schema_files, read_schema_files
 from tests.cli_run import CLI, cli_env
-from tests.corpus import CORPUS, SCHEMAS, expected_file, read_expected
+from tests.corpus import SCHEMAS, expected_file, read_expected
 from tests.fix_server import EMBEDDED_MAJOR, IN_CI, Flavour, flavours
 
 COMPARED_TIERS = frozenset({"certain", "likely", "index-column"})
@@ -116,17 +116,6 @@ def reported(document: dict[str, object]) -> set[Row]:
                 row = (f["tier"], f["kind"], table["schema"], table["table"])
                 rows.add((*row, f["name"], f["expected"]))
     return rows
-
-
-@pytest.fixture(scope="session")
-def corpus() -> Path:
-    """The corpus directory, ``../shared/corpus`` beside the repository."""
-    if not (CORPUS / "README.md").is_file() or not (CORPUS / "expected").is_dir():
-        reason = f"corpus not found: no {CORPUS} (../shared/corpus beside the repo)"
-        if IN_CI and not os.environ.get("SEQCHECK_SHARED_OPTIONAL"):
-            pytest.fail(f"{reason}; CI=true needs it", pytrace=False)
-        pytest.skip(reason)
-    return CORPUS
 
 
 def server_options(flavour: Flavour) -> list[str]:
