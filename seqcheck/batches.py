@@ -22,7 +22,8 @@ one transaction counts once.
 Steps are grouped into units that never span two batches: all renames of one
 table (or domain), joined with every unit whose names they take over (a chain
 ``a → b → c``, or a swap through a temporary name), and a foreign key's rename
-with those of its partition copies (a re-run would not find stale copies).
+with those of its partition copies and of its rows for referenced partitions
+(:mod:`seqcheck.clones`; a re-run would not find them stale).
 Inside a unit, steps keep the plan's dependencies but take their locks in the
 order writers take theirs (table, then index, then sequence); units that
 reference another table by a foreign key come before it. An ``INSERT`` locks
@@ -262,7 +263,7 @@ def _units(steps: Sequence[RenameStep]) -> list[tuple[RenameStep, ...]]:
     after: dict[int, list[int]] = {}  # step -> steps that must come after it
     for number, step in enumerate(steps):
         union(number, first_of.setdefault(_owner(step), number))
-        if step.kind is Kind.FKEY:  # with its partition copies (seqcheck.clones)
+        if step.kind is Kind.FKEY:  # with its copies and rows (seqcheck.clones)
             family = ("fkey", (step.follows or step.finding).object_oid)
             union(number, first_of.setdefault(family, number))
         before: set[int] = set()

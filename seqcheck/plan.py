@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from seqcheck.clones import foreign_key_clones
+from seqcheck.clones import foreign_key_clones, referenced_rows, row_names
 from seqcheck.findings import Finding, Kind, Tier
 from seqcheck.inheritance import dead_ends
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
@@ -103,9 +103,10 @@ class RenameStep:
     :param finding: the finding this step (helps to) fix.
     :param undo: the step undoes a rename of *finding* (``fix --reverse``):
         it renames *old*, the fixed name, back to *new*.
-    :param follows: for a partition's copy of a foreign key, the finding of
-        the parent it follows (:mod:`seqcheck.clones`); *finding* is then the
-        copy's own, on its partition.
+    :param follows: for a partition's copy of a foreign key or a row for a
+        referenced partition, the finding of the foreign key it follows
+        (:mod:`seqcheck.clones`); *finding* is then the copy's or row's own:
+        on its partition, or under the row's name and new name.
     """
 
     kind: Kind
@@ -140,7 +141,8 @@ class Plan:
     def by_finding(self) -> dict[Finding, tuple[RenameStep, ...]]:
         """Return the steps that fix each finding, in plan order.
 
-        The renames of a foreign key's partition copies count as its own.
+        The renames of a foreign key's partition copies and of its rows for
+        referenced partitions count as its own.
         """
         grouped: dict[Finding, list[RenameStep]] = {}
         for step in self.steps:
@@ -157,6 +159,7 @@ class _Item:
     target: str
     spaces: tuple[str, ...]
     via_temp: bool = False
+    follows: Finding | None = None
 
 
 def make_plan(
@@ -204,6 +207,7 @@ def make_plan(
                 _Item(finding, finding.name, finding.expected, spaces(finding.kind))
             )
     objects, blocked = _unblocked(objects, taken)
+    objects += _referenced_rows(objects, catalog, taken, enc)
     columns, blocked_columns = _unblocked(columns, taken)
     index_names = {i.finding.object_oid: i.target for i in objects}
     steps = _with_clones(_order(objects, taken, enc, index_names), catalog)
@@ -211,20 +215,80 @@ def make_plan(
     return Plan(tuple(steps), tuple(blocked + blocked_columns), dead)
 
 
+def _referenced_rows(
+    items: list[_Item], catalog: Catalog, taken: set[_Slot], enc: Encoding
+) -> list[_Item]:
+    """Return items that rename each foreign key's rows for referenced partitions.
+
+    Named as a fresh build would name them under the key's new name
+    (:func:`seqcheck.clones.row_names`), avoiding every constraint name in
+    the schema that is taken or planned; the names planned items and these
+    rows leave are free. A row already so named gets no item.
+    """
+    keys = {i.finding.object_oid: i for i in items if i.finding.kind is Kind.FKEY}
+    rows = referenced_rows(catalog, keys)
+    if not rows:
+        return []
+    space = "constraint"
+    moving = {
+        (keys[oid].finding.schema, row.name)
+        for oid, found in rows.items()
+        for row in found
+    }
+    freed = {(i.finding.schema, i.current) for i in items if space in i.spaces}
+    planned = {(i.finding.schema, i.target) for i in items if space in i.spaces}
+    constraints = {c.oid: c for c in catalog.constraints}
+    out: list[_Item] = []
+    for oid in sorted(rows):  # the order the keys were created in
+        item = keys[oid]
+        schema = item.finding.schema
+
+        def used(name: str, schema: str = schema) -> bool:
+            if (schema, name) in planned:
+                return True
+            if (schema, name) in freed or (schema, name) in moving:
+                return False
+            return (schema, space, name) in taken
+
+        found = rows[oid]
+        names = row_names(
+            constraints[oid],
+            item.target,
+            item.finding.table,
+            found,
+            major=catalog.server.major,
+            enc=enc,
+            taken=used,
+        )
+        for row in found:
+            new = names[row.oid]
+            planned.add((schema, new))
+            if new != row.name:
+                finding = item.finding._replace(
+                    name=row.name, expected=new, object_oid=row.oid
+                )
+                out.append(
+                    _Item(finding, row.name, new, item.spaces, follows=item.finding)
+                )
+    return out
+
+
 def _with_clones(steps: list[RenameStep], catalog: Catalog) -> list[RenameStep]:
     """Follow each foreign key's step with the same rename of its partition copies.
 
     Every step, temporary names included, so a copy passes through the names
-    its parent passes through (NAMING.md §4.6, E07).
+    its parent passes through (NAMING.md §4.6, E07). Rows for referenced
+    partitions have steps of their own (:func:`_referenced_rows`).
     """
-    parents = {s.object_oid for s in steps if s.kind is Kind.FKEY}
+    parents = {s.object_oid for s in steps if s.kind is Kind.FKEY and not s.follows}
     clones = foreign_key_clones(catalog, parents)
     if not clones:
         return steps
     out: list[RenameStep] = []
     for step in steps:
         out.append(step)
-        for clone in clones.get(step.object_oid, ()) if step.kind is Kind.FKEY else ():
+        parent = step.kind is Kind.FKEY and not step.follows
+        for clone in clones.get(step.object_oid, ()) if parent else ():
             finding = step.finding._replace(
                 schema=clone.schema,
                 table=clone.table,
@@ -374,6 +438,7 @@ def _step(
         finding=finding,
         index=index,
         phase=phase,
+        follows=item.follows,
     )
 
 

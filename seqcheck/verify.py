@@ -148,7 +148,9 @@ def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]
     just after a batch's renames. Each planned object must carry its new name,
     and no other name may have changed, except the copies a recursing rename
     renames along: an index-backed constraint with its index, a CHECK or NOT
-    NULL constraint of an inheritor, a partition index's column. Objects that
+    NULL constraint of an inheritor, a partition index's column. A foreign
+    key's partition copies and rows for referenced partitions are planned
+    renames of their own (:mod:`seqcheck.clones`), never along. Objects that
     appeared or vanished meanwhile are not renames (a planned one that
     vanished is).
 
@@ -248,7 +250,10 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
     A recursing CHECK or NOT NULL rename also renames the same-named
     constraint of every inheritor; an index column rename, that column of
     every partition index below; renaming an index renames the constraint it
-    backs. :func:`matches` tells whether the server agrees.
+    backs. A foreign key's partition copies and rows for referenced
+    partitions do not follow it: the plan renames each with a step of its
+    own, found here by OID like any other. :func:`matches` tells whether the
+    server agrees.
     """
     tables = _below([(t.oid, p) for t in catalog.tables for p in t.parents])
     indexes = _below([(i.oid, i.parent_oid) for i in catalog.indexes if i.parent_oid])
