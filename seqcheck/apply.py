@@ -277,8 +277,7 @@ class _Forecast:
 
     Judged in a thread while the server runs the renames. When the names the
     last batch reads after its renames are exactly the predicted catalog's
-    (:meth:`~seqcheck.verify.Expected.met_by`, as
-    :func:`~seqcheck.verify.matches` tells), this drift is the server's, and
+    (:meth:`~seqcheck.verify.Expected.met_by`), this drift is the server's, and
     the catalog need not be read again inside the transaction.
     """
 

@@ -40,7 +40,6 @@ __all__ = [
     "statement",
     "statement_bytes",
     "statement_texts",
-    "statements",
     "step_note",
     "timeout_text",
     "undo_script",
@@ -86,11 +85,6 @@ def statement(step: RenameStep) -> sql.Composed:
             owner = sql.Identifier(step.schema, step.index)
     old = sql.Identifier(step.old)
     return sql.Composed([sql.SQL(head), owner, sql.SQL(verb), old, _TO, new])
-
-
-def statements(steps: Sequence[RenameStep]) -> sql.Composed:
-    """Return the statements of *steps* as one query, for the simple protocol."""
-    return sql.SQL(";\n").join([statement(step) for step in steps])
 
 
 _BYTE_HEADS = {k: (h.encode(), v.encode()) for k, (h, v) in _HEADS.items()}

@@ -34,7 +34,6 @@ __all__ = [
     "Row",
     "expected",
     "key",
-    "matches",
     "predicted",
     "renames",
     "reported",
@@ -252,8 +251,8 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
     every partition index below; renaming an index renames the constraint it
     backs. A foreign key's partition copies and rows for referenced
     partitions do not follow it: the plan renames each with a step of its
-    own, found here by OID like any other. :func:`matches` tells whether the
-    server agrees.
+    own, found here by OID like any other. :meth:`Expected.met_by` tells
+    whether the server agrees.
     """
     tables = _below([(t.oid, p) for t in catalog.tables for p in t.parents])
     indexes = _below([(i.oid, i.parent_oid) for i in catalog.indexes if i.parent_oid])
@@ -340,6 +339,11 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
 class Expected:
     """The names a catalog's objects have, to compare with names read.
 
+    When names read are exactly these (every table, column, sequence, index
+    and its columns, constraint and statistics name in its schema, and the
+    multiset of relation, constraint and statistics names of each schema), a
+    drift judgement of the catalog is one of the server's.
+
     :param rows: every table, column, sequence, index (and its columns),
         constraint and statistics name of the catalog, with its schema.
     :param others: per schema and space, the relation, constraint and
@@ -367,7 +371,7 @@ class Expected:
 
 
 def expected(catalog: Catalog) -> Expected:
-    """Return the names of *catalog*, as :func:`matches` compares them.
+    """Return the names of *catalog*, to compare with names read (:class:`Expected`).
 
     An object in a schema the catalog does not list gets the schema ``""``,
     which no read has: it never matches.
@@ -421,17 +425,6 @@ def expected(catalog: Catalog) -> Expected:
     possible = all(not (c - taken.get(space, Counter())) for space, c in listed.items())
     others = {space: c for space, c in others.items() if c}
     return Expected(rows, others, possible)
-
-
-def matches(catalog: Catalog, names: Names) -> bool:
-    """Tell whether *names*, read from the server, are those of *catalog*.
-
-    Every table, column, sequence, index (and its columns), constraint and
-    statistics name the catalog holds, in its schema, and the multiset of
-    relation, constraint and statistics names of each schema: then a drift
-    judgement of *catalog* is one of the server's.
-    """
-    return expected(catalog).met_by(names)
 
 
 def _below(edges: Sequence[tuple[int, int]]) -> dict[int, tuple[int, ...]]:

@@ -24,7 +24,7 @@ from seqcheck.clones import referenced_rows
 from seqcheck.drift import find_drift
 from seqcheck.plan import Plan, make_plan
 from seqcheck.statements import object_names
-from seqcheck.verify import Names, matches, predicted, renames, unexpected
+from seqcheck.verify import Names, expected, predicted, renames, unexpected
 from tests.cli_run import seqcheck
 from tests.fix_server import TestDB, run_sql
 from tests.renames import database
@@ -263,7 +263,7 @@ def test_rows_follow_their_key_in_plan_batches_and_verification(db: TestDB) -> N
     before = _names(db.dsn)
     assert seqcheck("fix", db.dsn, "--apply").code == 0
     now = _names(db.dsn)
-    assert matches(after, now)
+    assert expected(after).met_by(now)
     assert unexpected(done, before, now) == []
     without = [r for r in done if r.object_oid not in {s.object_oid for s in followers}]
     complaints = unexpected(without, before, now)

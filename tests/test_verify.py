@@ -3,7 +3,7 @@
 :func:`~seqcheck.verify.predicted` models what the renames do, side effects
 included (inheritors' CHECK and NOT NULL copies, partition index columns, the
 constraint an index backs); after a real ``--apply`` the catalog read back has
-exactly those names, :func:`~seqcheck.verify.matches` agrees, and drift judges
+exactly those names, :meth:`~seqcheck.verify.Expected.met_by` agrees, and drift judges
 both alike. ``apply_plan`` then needs no second catalog read; when the schema
 changed since the scan, it reads the catalog again.
 """
@@ -29,7 +29,6 @@ from seqcheck.verify import (
     Rename,
     expected,
     key,
-    matches,
     predicted,
     renames,
     unexpected,
@@ -78,8 +77,8 @@ def test_the_predicted_catalog_is_the_one_read_after_apply(
         after = read_catalog(conn)
         names = _names(conn)
     assert names_of(forecast) == names_of(after)
-    assert matches(forecast, names)
-    assert not matches(found.catalog, names)
+    assert expected(forecast).met_by(names)
+    assert not expected(found.catalog).met_by(names)
     assert find_drift(forecast, scope) == find_drift(after, scope)
 
 
@@ -171,7 +170,7 @@ def test_expected_names_need_every_name_and_no_other() -> None:
     assert (key("column", index.object_oid, 1), "s", "a") in want.rows
     read = set(want.rows) | {(key("relation", 5), "s", "v")}
     assert want.met_by(read)
-    assert matches(catalog, read)
+    assert expected(catalog).met_by(read)
     assert not want.met_by(read | {(key("relation", 6), "s", "w")})  # one more
     assert not want.met_by(read - {(key("relation", 5), "s", "v")})  # one less
     assert not want.met_by(read - {(key("column", index.object_oid, 1), "s", "a")})

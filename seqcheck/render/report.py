@@ -149,13 +149,11 @@ def fixes(plan: Plan) -> dict[Finding, Fix]:
     (:func:`~seqcheck.statements.statement_texts`): plans can hold tens of
     thousands of steps.
     """
-    texts: dict[Finding, list[str]] = {}
-    locks: dict[Finding, str] = {}
-    for step, text in zip(plan.steps, statement_texts(plan.steps), strict=True):
-        finding = step.follows or step.finding
-        texts.setdefault(finding, []).append(text + ";")
-        locks[finding] = step.lock
-    return {f: Fix(" ".join(t), locks[f]) for f, t in texts.items()}
+    text = dict(zip(map(id, plan.steps), statement_texts(plan.steps), strict=True))
+    return {
+        finding: Fix(" ".join(text[id(s)] + ";" for s in steps), steps[-1].lock)
+        for finding, steps in plan.by_finding().items()
+    }
 
 
 def rule_title(code: str) -> tuple[str, str]:
