@@ -347,29 +347,29 @@ def _order(
     items: list[_Item], taken: set[_Slot], enc: Encoding, index_names: dict[int, str]
 ) -> list[RenameStep]:
     """Order *items* so each target is free when renamed; break cycles via temps."""
-    holder: dict[_Slot, int] = {}
-    for number, item in enumerate(items):
-        for slot in _slots(item, item.current):
-            holder[slot] = number
+    # Each item's slots under its target and under its current name, kept.
+    goal = [_slots(item, item.target) for item in items]
+    held = [_slots(item, item.current) for item in items]
+    holder = {slot: number for number, slots in enumerate(held) for slot in slots}
     pending = list(range(len(items)))
     steps: list[RenameStep] = []
-    targets = {s for i in items for s in _slots(i, i.target)}
+    targets = {slot for slots in goal for slot in slots}
 
     def used(slot: _Slot) -> bool:
         return slot in taken or slot in holder or slot in targets
 
     def move(number: int, new: str, phase: Phase) -> None:
         item = items[number]
-        for slot in _slots(item, item.current):
+        for slot in held[number]:
             holder.pop(slot, None)
-        for slot in _slots(item, new):
+        held[number] = goal[number] if new == item.target else _slots(item, new)
+        for slot in held[number]:
             holder[slot] = number
         steps.append(_step(item, new, phase, index_names))
         item.current = new
 
     def blocker(number: int) -> int | None:
-        item = items[number]
-        for slot in _slots(item, item.target):
+        for slot in goal[number]:
             found = holder.get(slot, number)
             if found != number:
                 return found
