@@ -135,7 +135,8 @@ order by 1, 2, 3, 4, 5, 6
 """
 
 
-def _constraints(dsn: str) -> list[tuple[Any, ...]]:
+def constraint_names(dsn: str) -> list[tuple[Any, ...]]:
+    """Return every constraint of schema public, keyed by what it is (CONSTRAINTS)."""
     with psycopg.connect(dsn) as conn:
         return conn.execute(CONSTRAINTS).fetchall()
 
@@ -168,7 +169,7 @@ def test_fix_gives_the_fresh_builds_names(
     schema, old, new, rename = CASES[case]
     with database(db.server) as fresh:
         run_sql(fresh, schema.format(**new))
-        want = _constraints(fresh)
+        want = constraint_names(fresh)
     run_sql(db.dsn, schema.format(**old) + rename)
     before = state(db.dsn)
     rows = _rows(db.dsn)
@@ -182,7 +183,7 @@ def test_fix_gives_the_fresh_builds_names(
     seqcheck("fix", db.dsn, "-f", "sql", "--reverse", "-o", str(undo))
     applied = seqcheck("fix", db.dsn, "--apply")
     assert applied.err == "", applied
-    assert _constraints(db.dsn) == want
+    assert constraint_names(db.dsn) == want
     assert seqcheck("scan", db.dsn).code == 0
     assert seqcheck("fix", db.dsn, "-f", "sql").out.count("RENAME") == 0
 

@@ -21,9 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Any
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
@@ -33,6 +31,7 @@ from seqcheck.embedded import Server
 from tests.cli_run import seqcheck
 from tests.fix_server import matches, run_sql
 from tests.renames import database
+from tests.test_fk_referenced_partitions import constraint_names
 
 MAX_BYTES = 60  # below NAMEDATALEN - 1, so PostgreSQL never cuts a table name
 
@@ -214,23 +213,6 @@ def renames(schema: Schema) -> str:
     return "\n".join(out) + "\n"
 
 
-# Every constraint, keyed by what it is: its table, type, columns, the table it
-# references and, for a row below another, what that one references.
-CONSTRAINTS = """
-select c.conrelid::regclass::text, c.contype::text, c.conkey::text,
-       c.confrelid::regclass::text,
-       coalesce(p.confrelid::regclass::text, ''), c.conname::text
-from pg_constraint c left join pg_constraint p on p.oid = c.conparentid
-where c.connamespace = 'public'::regnamespace
-order by 1, 2, 3, 4, 5, 6
-"""
-
-
-def _constraints(dsn: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(dsn) as conn:
-        return conn.execute(CONSTRAINTS).fetchall()
-
-
 def check(server: Server, schema: Schema) -> None:
     """Build `schema` both ways, fix the renamed one, compare the names."""
     fresh_sql = script(schema, final=True)
@@ -239,11 +221,11 @@ def check(server: Server, schema: Schema) -> None:
     with database(server) as fresh, database(server) as old:
         run_sql(fresh, fresh_sql)
         run_sql(old, old_sql)
-        want = _constraints(fresh)
-        assert len(_constraints(old)) == len(want)
+        want = constraint_names(fresh)
+        assert len(constraint_names(old)) == len(want)
         applied = seqcheck("fix", old, "--apply")
         assert applied.code == 0, applied
-        got = _constraints(old)
+        got = constraint_names(old)
         note(f"expected {[r[-1] for r in want]}\ngot      {[r[-1] for r in got]}")
         assert got == want
         again = seqcheck("fix", old, "-f", "sql")
@@ -450,4 +432,4 @@ def test_known_bugs(
             schema.format(fr=old_name) + f"alter table {old_name} rename to gr;",
         )
         assert seqcheck("fix", old, "--apply").code == 0
-        assert _constraints(old) == _constraints(fresh)
+        assert constraint_names(old) == constraint_names(fresh)
