@@ -63,33 +63,38 @@ _HEADS = {
 _TO = sql.SQL(" TO ")
 
 
-def statement(step: RenameStep) -> sql.Composed:
-    """Return the statement that performs *step*, identifiers quoted.
-
-    Built as a :class:`~psycopg.sql.Composed` directly (no template parsing):
-    plans can hold tens of thousands of steps.
+def _named(step: RenameStep) -> tuple[str, str | None]:
+    """Return what *step*'s statement qualifies with the schema, and the old
+    name it renames after the verb (``None``: the qualified name is the old one).
     """
-    head, verb = _HEADS[step.statement]
-    new = sql.Identifier(step.new)
     match step.statement:
         case (
             StatementKind.ALTER_INDEX
             | StatementKind.ALTER_SEQUENCE
             | StatementKind.ALTER_STATISTICS
         ):
-            target = sql.Identifier(step.schema, step.old)
-            return sql.Composed([sql.SQL(head), target, sql.SQL(verb), new])
+            return step.old, None
         case StatementKind.RENAME_CONSTRAINT | StatementKind.RENAME_DOMAIN_CONSTRAINT:
-            owner = sql.Identifier(step.schema, step.table)
+            return step.table, step.old
         case StatementKind.RENAME_INDEX_COLUMN:
-            owner = sql.Identifier(step.schema, step.index)
-    old = sql.Identifier(step.old)
-    return sql.Composed([sql.SQL(head), owner, sql.SQL(verb), old, _TO, new])
+            return step.index, step.old
+
+
+def statement(step: RenameStep) -> sql.Composed:
+    """Return the statement that performs *step*, identifiers quoted.
+
+    Built as a :class:`~psycopg.sql.Composed` directly (no template parsing).
+    """
+    head, verb = _HEADS[step.statement]
+    owner, old = _named(step)
+    parts = [sql.SQL(head), sql.Identifier(step.schema, owner), sql.SQL(verb)]
+    if old is not None:
+        parts += [sql.Identifier(old), _TO]
+    parts.append(sql.Identifier(step.new))
+    return sql.Composed(parts)
 
 
 _BYTE_HEADS = {k: (h.encode(), v.encode()) for k, (h, v) in _HEADS.items()}
-_INDEX_COLUMN = StatementKind.RENAME_INDEX_COLUMN
-_OWNED = {StatementKind.RENAME_CONSTRAINT, StatementKind.RENAME_DOMAIN_CONSTRAINT}
 # One identifier as Identifier.as_bytes() quotes it: quotes inside doubled.
 _QUOTED = re.compile(rb'"[^"]*(?:""[^"]*)*"')
 
@@ -100,31 +105,25 @@ def statement_bytes(
     """Return the statement of each of *steps*, encoded for *context*.
 
     The text of :func:`statement` (byte for byte on a UTF-8 connection),
-    built without a :class:`~psycopg.sql.Composed` per step, for ``--apply``:
-    the keywords are fixed ASCII text, and every identifier is quoted by
-    :class:`psycopg.sql.Identifier` (:func:`quoted_names`); a qualified name
-    joins its quoted parts with ``.``, as ``Identifier(schema, name)`` does.
+    built without a :class:`~psycopg.sql.Composed` per step, for plans of
+    tens of thousands of steps: the keywords are fixed ASCII text, and every
+    identifier is quoted by :class:`psycopg.sql.Identifier`
+    (:func:`quoted_names`); a qualified name joins its quoted parts with
+    ``.``, as ``Identifier(schema, name)`` does.
     """
-    names = {s.schema for s in steps} | {s.old for s in steps}
-    names |= {s.new for s in steps}
-    names |= {s.index for s in steps if s.statement is _INDEX_COLUMN}
-    names |= {s.table for s in steps if s.statement in _OWNED}
+    named = [_named(step) for step in steps]
+    names = {s.schema for s in steps} | {s.new for s in steps}
+    names |= {owner for owner, _ in named}
+    names |= {old for _, old in named if old is not None}
     quoted = quoted_names(list(names), context)
     done: list[bytes] = []
-    for step in steps:
-        kind = step.statement
-        head, verb = _BYTE_HEADS[kind]
-        schema = quoted[step.schema]
-        if kind is StatementKind.RENAME_INDEX_COLUMN:
-            owner = quoted[step.index]
-        elif kind in _OWNED:
-            owner = quoted[step.table]
-        else:
-            target = (head, schema, b".", quoted[step.old], verb, quoted[step.new])
-            done.append(b"".join(target))
-            continue
-        old, new = quoted[step.old], quoted[step.new]
-        done.append(b"".join((head, schema, b".", owner, verb, old, b" TO ", new)))
+    for step, (owner, old) in zip(steps, named, strict=True):
+        head, verb = _BYTE_HEADS[step.statement]
+        parts = [head, quoted[step.schema], b".", quoted[owner], verb]
+        if old is not None:
+            parts += [quoted[old], b" TO "]
+        parts.append(quoted[step.new])
+        done.append(b"".join(parts))
     return done
 
 
