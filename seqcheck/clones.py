@@ -26,9 +26,11 @@ of which pg_dump writes or seqcheck reports on its own (NAMING.md §4.6):
     (``fr_id_fkey_2_1``).
 
   Both avoid every constraint name in the schema. Each row can be renamed on
-  its own. :func:`referenced_rows` finds them and :func:`row_names` names them
-  as a fresh build under the parent's new name, table and columns would, so
-  the catalog matches a fresh build after the plan.
+  its own. :func:`referenced_rows` finds them and :func:`row_name` names each
+  as a fresh build under the parent's new name, table and columns would; the
+  drift stage's :class:`~seqcheck.targets.Namer` names them in OID order with
+  everything else it names, so a second key on the same columns steps over
+  the first key's rows as it does in a fresh build.
 
 :func:`foreign_key_clones` returns only partition copies; a row for a
 referenced partition lives on the foreign key's own table.
@@ -39,7 +41,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from seqcheck.naming import build, choose, join_names
+from seqcheck.naming import build, choose
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Mapping
@@ -47,7 +49,7 @@ if TYPE_CHECKING:
     from seqcheck.catalog import Catalog, Constraint
     from seqcheck.naming import Encoding
 
-__all__ = ["Clone", "foreign_key_clones", "referenced_rows", "row_names"]
+__all__ = ["Clone", "RowTarget", "foreign_key_clones", "referenced_rows", "row_name"]
 
 #: The first major version that names referenced-partition rows ``<name>_N``.
 UNDERSCORE_ROWS = 18
@@ -139,46 +141,42 @@ def referenced_rows(
     return found
 
 
-def row_names(
-    parent: Constraint,
-    new_name: str,
-    table: str,
-    rows: tuple[Constraint, ...],
+class RowTarget(NamedTuple):
+    """A row for a referenced partition: its key, its name, a fresh build's name."""
+
+    key_oid: int
+    oid: int
+    name: str
+    new: str
+
+
+def row_name(
+    row: Constraint,
+    key_oid: int,
     *,
+    table: str,
+    middle: str | None,
+    old: Mapping[int, str],
+    up: Mapping[int, int],
+    new: Mapping[int, str],
     major: int,
     enc: Encoding,
     taken: Callable[[str], bool],
-) -> dict[int, str]:
-    """Return the name a fresh build gives each of *parent*'s *rows*, by OID.
+) -> str:
+    """Return the name a fresh build gives *row*, a row of foreign key *key_oid*.
 
-    :param new_name: the name *parent* gets.
-    :param table: the name its table has today.
-    :param rows: :func:`referenced_rows` of *parent*, in OID order.
+    :param table: the key's table's name today; *middle*: its columns' part.
+    :param old: today's names of keys and rows, by OID; *up*: each row's
+        parent (its key or the row above it), by OID.
+    :param new: the names chosen so far for keys and rows (the key's and
+        every row above *row* among them), by OID.
     :param taken: whether a constraint name is taken in the schema (names
-        freed by the run are free, names planned in it taken). The rows are
-        named one after another, each avoiding those named before it.
+        freed by the run are free, names planned in it taken).
     """
-    names: dict[int, str] = {}
-    chosen: set[str] = set()
-
-    def used(name: str) -> bool:
-        return name in chosen or taken(name)
-
     if major < UNDERSCORE_ROWS:
-        middle = join_names(parent.column_names)
-        for row in rows:
-            names[row.oid] = choose(table, middle, "fkey", used, enc)
-            chosen.add(names[row.oid])
-        return names
-    old = {parent.oid: parent.name} | {row.oid: row.name for row in rows}
-    new: dict[int, str] = {parent.oid: new_name}
-    up = {row.oid: row.parent_oid for row in rows}
-    for row in rows:
-        owner = _owner(row, old, up, enc) or parent.oid
-        name = _numbered(new.get(owner, old[owner]), used, enc)
-        names[row.oid] = new[row.oid] = name
-        chosen.add(name)
-    return names
+        return choose(table, middle, "fkey", taken, enc)
+    owner = _owner(row, old, up, enc) or key_oid
+    return _numbered(new.get(owner, old[owner]), taken, enc)
 
 
 def _owner(
@@ -186,17 +184,22 @@ def _owner(
 ) -> int | None:
     """Return the row or foreign key whose name *row*'s PostgreSQL 18 name extends.
 
-    The nearest one above it whose old name, numbered, is *row*'s name.
+    A row is named from its foreign key, or, when its partition was attached
+    below a partitioned partition later, from that partition's row. The
+    topmost one above it whose old name, numbered, is *row*'s name: when a
+    long name is cut, both forms can be the same string, and a partition that
+    existed when the key was made is the common case.
     """
     match = _NUMBERED.search(row.name)
     if match is None:
         return None
+    found = None
     at = row.parent_oid
     while at in old:
         if build(old[at], None, match[1], enc) == row.name:
-            return at
+            found = at
         at = up.get(at, 0)
-    return None
+    return found
 
 
 def _numbered(name: str, taken: Callable[[str], bool], enc: Encoding) -> str:

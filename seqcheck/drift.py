@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from seqcheck.clones import RowTarget
 from seqcheck.conventions import Template
 from seqcheck.conventions.judge import expected_name, guarded, judge_template
 from seqcheck.evidence import Verdict, judge, today_middle
@@ -87,6 +88,9 @@ class Drift:
     unusable_schemas: tuple[str, ...] = ()
     renamed_from: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     checked: tuple[tuple[str, str], ...] = ()
+    #: The rows for referenced partitions of the foreign keys found, named as
+    #: a fresh build names them (:mod:`seqcheck.clones`); not findings.
+    rows: tuple[RowTarget, ...] = ()
 
 
 def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
@@ -125,10 +129,12 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     namer = Namer(catalog, enc, chosen)
     findings: list[Finding] = []
     for subject in sorted(chosen, key=lambda s: s.oid):
+        middle = today_middle(subject, enc)
         if convention is not None and convention.covers(subject.kind):
             expected = expected_name(convention, subject, verdicts[subject.oid])
+            namer.named(subject, expected, middle)
         else:
-            expected = namer.choose(subject, today_middle(subject, enc))
+            expected = namer.choose(subject, middle)
         findings.append(_finding(subject, verdicts[subject.oid], expected, schemas))
     digits = [s for s in subjects if s.oid in verdicts and verdicts[s.oid].clean_digits]
     for subject in sorted(digits, key=lambda s: s.oid):
@@ -157,6 +163,7 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         ),
         unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
         renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
+        rows=namer.rows(),
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from seqcheck.clones import foreign_key_clones, referenced_rows, row_names
+from seqcheck.clones import foreign_key_clones
 from seqcheck.findings import Finding, Kind, Tier
 from seqcheck.inheritance import dead_ends
 from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Sequence
 
     from seqcheck.catalog import Catalog
+    from seqcheck.clones import RowTarget
     from seqcheck.drift import Drift
 
 __all__ = [
@@ -207,7 +208,7 @@ def make_plan(
                 _Item(finding, finding.name, finding.expected, spaces(finding.kind))
             )
     objects, blocked = _unblocked(objects, taken)
-    objects += _referenced_rows(objects, catalog, taken, enc)
+    objects += _referenced_rows(objects, drift.rows)
     columns, blocked_columns = _unblocked(columns, taken)
     index_names = {i.finding.object_oid: i.target for i in objects}
     steps = _with_clones(_order(objects, taken, enc, index_names), catalog)
@@ -215,61 +216,23 @@ def make_plan(
     return Plan(tuple(steps), tuple(blocked + blocked_columns), dead)
 
 
-def _referenced_rows(
-    items: list[_Item], catalog: Catalog, taken: set[_Slot], enc: Encoding
-) -> list[_Item]:
-    """Return items that rename each foreign key's rows for referenced partitions.
+def _referenced_rows(items: list[_Item], rows: Sequence[RowTarget]) -> list[_Item]:
+    """Return items that rename the rows for referenced partitions of planned keys.
 
-    Named as a fresh build would name them under the key's new name
-    (:func:`seqcheck.clones.row_names`), avoiding every constraint name in
-    the schema that is taken or planned; the names planned items and these
-    rows leave are free. A row already so named gets no item.
+    Named by the drift stage as a fresh build names them
+    (:class:`~seqcheck.targets.Namer`); a row already so named gets no item,
+    and the rows of a key that is not renamed keep their names.
     """
     keys = {i.finding.object_oid: i for i in items if i.finding.kind is Kind.FKEY}
-    rows = referenced_rows(catalog, keys)
-    if not rows:
-        return []
-    space = "constraint"
-    moving = {
-        (keys[oid].finding.schema, row.name)
-        for oid, found in rows.items()
-        for row in found
-    }
-    freed = {(i.finding.schema, i.current) for i in items if space in i.spaces}
-    planned = {(i.finding.schema, i.target) for i in items if space in i.spaces}
-    constraints = {c.oid: c for c in catalog.constraints}
     out: list[_Item] = []
-    for oid in sorted(rows):  # the order the keys were created in
-        item = keys[oid]
-        schema = item.finding.schema
-
-        def used(name: str, schema: str = schema) -> bool:
-            if (schema, name) in planned:
-                return True
-            if (schema, name) in freed or (schema, name) in moving:
-                return False
-            return (schema, space, name) in taken
-
-        found = rows[oid]
-        names = row_names(
-            constraints[oid],
-            item.target,
-            item.finding.table,
-            found,
-            major=catalog.server.major,
-            enc=enc,
-            taken=used,
+    for row in rows:
+        item = keys.get(row.key_oid)
+        if item is None or row.new == row.name:
+            continue
+        finding = item.finding._replace(
+            name=row.name, expected=row.new, object_oid=row.oid
         )
-        for row in found:
-            new = names[row.oid]
-            planned.add((schema, new))
-            if new != row.name:
-                finding = item.finding._replace(
-                    name=row.name, expected=new, object_oid=row.oid
-                )
-                out.append(
-                    _Item(finding, row.name, new, item.spaces, follows=item.finding)
-                )
+        out.append(_Item(finding, row.name, row.new, item.spaces, follows=item.finding))
     return out
 
 

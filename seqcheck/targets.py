@@ -3,7 +3,10 @@
 Stage: drift (helpers). Pure. Names already taken in the schema are avoided the
 way ``ChooseRelationName`` / ``ChooseConstraintName`` avoid them (NAMING.md
 §3.2); names freed by the same run are available, names chosen earlier in the
-run are taken. Objects are named in OID order, the order they were created.
+run are taken. Objects are named in OID order, the order they were created,
+and so are the rows for referenced partitions of the foreign keys renamed
+(:mod:`seqcheck.clones`), which follow their key: between one key and the next
+on the same columns in a single ``CREATE TABLE``, as PostgreSQL names them.
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from seqcheck.clones import RowTarget, referenced_rows, row_name
 from seqcheck.findings import Kind
 from seqcheck.naming import Encoding, build, choose, split_label
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from seqcheck.catalog import Catalog
+    from seqcheck.catalog import Catalog, Constraint
     from seqcheck.rules import Subject
 
 __all__ = ["Namer", "spaces"]
@@ -48,14 +52,34 @@ class Namer:
         self, catalog: Catalog, enc: Encoding, renamed: Iterable[Subject]
     ) -> None:
         self._enc = enc
+        self._major = catalog.server.major
         self._taken: dict[tuple[int, str], set[str]] = defaultdict(set)
         for row in catalog.names:
             self._taken[(row.schema_oid, row.space)].update(row.names)
         self._freed: set[tuple[int, str, str]] = set()
+        renamed = list(renamed)
         for subject in renamed:
             for space in spaces(subject.kind):
                 self._taken[(subject.schema_oid, space)].discard(subject.name)
                 self._freed.add((subject.schema_oid, space, subject.name))
+        keys = {s.oid: s.name for s in renamed if s.kind is Kind.FKEY}
+        found = referenced_rows(catalog, keys)
+        self._old = dict(keys)
+        self._up: dict[int, int] = {}
+        self._key_of: dict[int, int] = {}
+        self._pending: list[Constraint] = []  # by OID, last first
+        for key, rows in found.items():
+            for con in rows:
+                self._old[con.oid] = con.name
+                self._up[con.oid] = con.parent_oid
+                self._key_of[con.oid] = key
+                self._pending.append(con)
+                self._taken[(con.schema_oid, "constraint")].discard(con.name)
+                self._freed.add((con.schema_oid, "constraint", con.name))
+        self._pending.sort(key=lambda con: con.oid, reverse=True)
+        self._new: dict[int, str] = {}
+        self._keys: dict[int, tuple[str, str | None]] = {}  # OID: table, middle
+        self._rows: list[RowTarget] = []
 
     def _is_taken(self, subject: Subject, name: str) -> bool:
         return any(
@@ -68,6 +92,7 @@ class Namer:
 
     def choose(self, subject: Subject, middle: str | None) -> str:
         """Return and reserve the name a fresh build would give *subject*."""
+        self._name_rows(before=subject.oid)
         name = choose(
             subject.owner,
             middle,
@@ -75,8 +100,47 @@ class Namer:
             lambda n: self._is_taken(subject, n),
             self._enc,
         )
-        self._occupy(subject, name)
+        self.named(subject, name, middle)
         return name
+
+    def named(self, subject: Subject, name: str, middle: str | None) -> None:
+        """Reserve *name*, chosen for *subject* (by :meth:`choose` or a convention)."""
+        self._name_rows(before=subject.oid)
+        self._occupy(subject, name)
+        if subject.oid in self._old:
+            self._new[subject.oid] = name
+            self._keys[subject.oid] = (subject.owner, middle)
+
+    def rows(self) -> tuple[RowTarget, ...]:
+        """Name the rows still to name; return every row's target, in OID order."""
+        self._name_rows(before=None)
+        return tuple(self._rows)
+
+    def _name_rows(self, before: int | None) -> None:
+        """Name the rows for referenced partitions created before OID *before*."""
+        while self._pending and (before is None or self._pending[-1].oid < before):
+            row = self._pending.pop()
+            key = self._key_of[row.oid]
+            space = self._taken[(row.schema_oid, "constraint")]
+            if key not in self._keys:  # its key keeps its name, so does the row
+                space.add(row.name)
+                continue
+            table, middle = self._keys[key]
+            name = row_name(
+                row,
+                key,
+                table=table,
+                middle=middle,
+                old=self._old,
+                up=self._up,
+                new=self._new,
+                major=self._major,
+                enc=self._enc,
+                taken=space.__contains__,
+            )
+            space.add(name)
+            self._new[row.oid] = name
+            self._rows.append(RowTarget(key, row.oid, row.name, name))
 
     def follow(self, subject: Subject, middle: str | None) -> str | None:
         """Return a lower collision number for *subject* if the run frees one.
@@ -87,6 +151,7 @@ class Namer:
         parsed = split_label(subject.name, subject.label)
         if parsed is None or not parsed.digits:
             return None
+        self._name_rows(before=None)
         lower = [subject.label] + [
             f"{subject.label}{n}" for n in range(1, int(parsed.digits))
         ]

@@ -161,7 +161,9 @@ def derive(
     ]
     findings += _index_columns(catalog, after, set(columns), schemas, enc)
     findings.sort(key=lambda f: (f.schema, f.table, list(Kind).index(f.kind), f.name))
-    drift = Drift(findings=tuple(findings), tables_checked=len(affected))
+    drift = Drift(
+        findings=tuple(findings), tables_checked=len(affected), rows=namer.rows()
+    )
     plan = make_plan(drift, catalog, include=frozenset({Tier.CERTAIN}))
     return Derived(plan, tuple(findings))
 
