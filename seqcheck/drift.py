@@ -126,17 +126,23 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         and verdicts[s.oid].tier in reported
         and not verdicts[s.oid].clean_digits
     ]
+    keys = {s.oid for s in chosen if s.kind is Kind.FKEY}
+    chosen = [s for s in chosen if s.key_oid not in keys]  # rows follow their key
     namer = Namer(catalog, enc, chosen)
     findings: list[Finding] = []
     for subject in sorted(chosen, key=lambda s: s.oid):
         middle = today_middle(subject, enc)
-        if convention is not None and convention.covers(subject.kind):
+        if convention is not None and _templated(convention, subject):
             expected = expected_name(convention, subject, verdicts[subject.oid])
             namer.named(subject, expected, middle)
         else:
             expected = namer.choose(subject, middle)
         findings.append(_finding(subject, verdicts[subject.oid], expected, schemas))
-    digits = [s for s in subjects if s.oid in verdicts and verdicts[s.oid].clean_digits]
+    digits = [
+        s
+        for s in subjects
+        if s.oid in verdicts and verdicts[s.oid].clean_digits and s.key_oid not in keys
+    ]
     for subject in sorted(digits, key=lambda s: s.oid):
         middle = today_middle(subject, enc)
         lower = namer.follow(subject, middle)
@@ -167,9 +173,18 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     )
 
 
+def _templated(convention: Template | None, subject: Subject) -> bool:
+    """Tell whether *convention* names *subject* (never a row PostgreSQL names)."""
+    return (
+        convention is not None
+        and convention.covers(subject.kind)
+        and not subject.key_oid
+    )
+
+
 def _under(convention: Template, subject: Subject) -> Subject:
     """Return *subject* with the witness rules of *convention* where it names it."""
-    if not convention.covers(subject.kind):
+    if not _templated(convention, subject):
         return subject
     needs = guarded(convention, subject)
     return subject._replace(guarded=needs, witness=not needs)
@@ -197,9 +212,8 @@ def _weigh(
         for subject in passed:
             table_oid = subject.table.oid if subject.table else 0
             seen = witnesses[table_oid]
-            templated = convention is not None and convention.covers(subject.kind)
-            if templated:
-                assert convention is not None
+            templated = _templated(convention, subject)
+            if convention is not None and templated:
                 verdict = judge_template(
                     convention, subject, olds.get(table_oid, {}), seen
                 )

@@ -62,7 +62,9 @@ class Namer:
             for space in spaces(subject.kind):
                 self._taken[(subject.schema_oid, space)].discard(subject.name)
                 self._freed.add((subject.schema_oid, space, subject.name))
-        keys = {s.oid: s.name for s in renamed if s.kind is Kind.FKEY}
+        keys = {
+            s.oid: s.name for s in renamed if s.kind is Kind.FKEY and not s.key_oid
+        }
         found = referenced_rows(catalog, keys)
         self._old = dict(keys)
         self._up: dict[int, int] = {}

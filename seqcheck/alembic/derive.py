@@ -132,9 +132,13 @@ def derive(
     convention_for = convention_for or (lambda schema, table: None)
     chosen: dict[int, str] = {}
     by_postgres: list[tuple[Subject, Subject]] = []
+    rows: list[tuple[Subject, Subject]] = []
     for oid in sorted(olds):
         old, new = olds[oid], news.get(oid)
         if new is None or new.schema_oid not in schemas:
+            continue
+        if old.key_oid:  # a row for a referenced partition: PostgreSQL names it
+            rows.append((old, new))
             continue
         schema = schemas[new.schema_oid]
         convention = convention_for(schema, new.owner)
@@ -150,6 +154,9 @@ def derive(
             chosen[oid] = target
         else:
             by_postgres.append((old, new))
+    keys = {old.oid for old, _ in by_postgres}  # their rows follow them
+    by_postgres += [pair for pair in rows if pair[0].key_oid not in keys]
+    by_postgres.sort(key=lambda pair: pair[0].oid)
     namer = Namer(catalog, enc, [old for old, _ in by_postgres])
     for old, new in by_postgres:
         chosen[old.oid] = namer.choose(new, today_middle(new, enc))

@@ -45,6 +45,9 @@ class Subject(NamedTuple):
     :param guarded: a plain index or a name without a column part: evidence of
         a table rename counts only with a witness (DESIGN.md guard 1).
     :param witness: may vouch for a table rename of its table.
+    :param key_oid: for a row for a referenced partition (PostgreSQL 12–17,
+        :mod:`seqcheck.clones`), its foreign key; it follows the key when the
+        key is renamed and is judged on its own otherwise.
     """
 
     code: str
@@ -63,6 +66,7 @@ class Subject(NamedTuple):
     referred: str = ""
     referred_columns: tuple[str, ...] = ()
     key_columns: tuple[str, ...] = ()
+    key_oid: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from seqcheck.clones import UNDERSCORE_ROWS, referenced_rows
 from seqcheck.rules import Part, Subject
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from seqcheck.catalog import Catalog, Constraint, Table
     from seqcheck.findings import Kind
 
-__all__ = ["constraint_subjects", "index_subjects", "is_leftover"]
+__all__ = ["constraint_subjects", "index_subjects", "is_leftover", "row_subjects"]
 
 _LEFTOVER = re.compile(r"_cc(new|old)[0-9]*$")
 
@@ -121,3 +122,38 @@ def constraint_subjects(
             referred=names.get(con.references_oid, ""),
             referred_columns=con.ref_column_names or (),
         )
+
+
+def row_subjects(
+    catalog: Catalog, tables: dict[int, Table], *, code: str, kind: Kind, label: str
+) -> Iterator[Subject]:
+    """Yield the rows for referenced partitions that are named like their table.
+
+    On PostgreSQL 12–17 each is named as its own foreign key would be by
+    default (``fr_id_fkey1``, NAMING.md §4.6), whatever its key is called, so
+    a table rename leaves it stale even under a hand-named key; on 18 it is
+    named from its key (``<key>_1``) and follows it. Never a witness.
+    """
+    if catalog.server.major >= UNDERSCORE_ROWS:
+        return
+    keys = [
+        con.oid
+        for con in catalog.constraints
+        if con.contype == "f" and con.parent_oid == 0 and con.table_oid in tables
+    ]
+    for key, rows in referenced_rows(catalog, keys).items():
+        for row in rows:
+            table = tables[row.table_oid]
+            yield Subject(
+                code,
+                kind,
+                label,
+                row.oid,
+                row.schema_oid,
+                row.name,
+                table.name,
+                table,
+                _column_parts(row),
+                witness=False,
+                key_oid=key,
+            )
