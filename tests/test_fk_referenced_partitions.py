@@ -309,3 +309,31 @@ def test_nothing_changes_without_partitioned_references(db: TestDB) -> None:
     assert [(s.old, s.new, s.follows) for s in plan.steps] == [
         ("fr_id_fkey", "gr_id_fkey", None)
     ]
+
+
+HAND_NAMED = """
+create table r (id int primary key) partition by list (id);
+create table r1 partition of r for values in (1);
+create table r2 partition of r for values in (2);
+create table fr (id int, constraint fk_rails_0a1b2c foreign key (id) references r);
+alter table fr rename to gr;
+"""
+
+
+def test_rows_under_a_hand_named_key(db: TestDB) -> None:
+    """12-17 name them from the table (stale after a rename), 18 from the key."""
+    run_sql(db.dsn, HAND_NAMED)
+    scan = seqcheck("scan", db.dsn, "--format", "json")
+    found = [
+        (f["name"], f["expected"])
+        for t in json.loads(scan.out)["tables"]
+        for f in t["findings"]
+    ]
+    if db.server.major < 18:
+        assert scan.code == 1
+        assert found == [("fr_id_fkey", "gr_id_fkey"), ("fr_id_fkey1", "gr_id_fkey1")]
+    else:
+        assert (scan.code, found) == (0, [])
+    assert seqcheck("fix", db.dsn, "--apply").code == 0
+    again = seqcheck("scan", db.dsn)
+    assert again.code == 0, again
