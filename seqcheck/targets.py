@@ -56,15 +56,14 @@ class Namer:
         self._taken: dict[tuple[int, str], set[str]] = defaultdict(set)
         for row in catalog.names:
             self._taken[(row.schema_oid, row.space)].update(row.names)
-        self._freed: set[tuple[int, str, str]] = set()
+        self._freed: dict[tuple[int, str], set[str]] = defaultdict(set)
+        self._indexes: dict[tuple[int, str, str], dict[tuple[str, int], int]] = {}
         renamed = list(renamed)
         for subject in renamed:
             for space in spaces(subject.kind):
                 self._taken[(subject.schema_oid, space)].discard(subject.name)
-                self._freed.add((subject.schema_oid, space, subject.name))
-        keys = {
-            s.oid: s.name for s in renamed if s.kind is Kind.FKEY and not s.key_oid
-        }
+                self._freed[(subject.schema_oid, space)].add(subject.name)
+        keys = {s.oid: s.name for s in renamed if s.kind is Kind.FKEY and not s.key_oid}
         found = referenced_rows(catalog, keys)
         self._old = dict(keys)
         self._up: dict[int, int] = {}
@@ -77,7 +76,7 @@ class Namer:
                 self._key_of[con.oid] = key
                 self._pending.append(con)
                 self._taken[(con.schema_oid, "constraint")].discard(con.name)
-                self._freed.add((con.schema_oid, "constraint", con.name))
+                self._freed[(con.schema_oid, "constraint")].add(con.name)
         self._pending.sort(key=lambda con: con.oid, reverse=True)
         self._new: dict[int, str] = {}
         self._keys: dict[int, tuple[str, str | None]] = {}  # OID: table, middle
@@ -154,28 +153,70 @@ class Namer:
         if parsed is None or not parsed.digits:
             return None
         self._name_rows(before=None)
-        lower = [subject.label] + [
-            f"{subject.label}{n}" for n in range(1, int(parsed.digits))
-        ]
-        freed = any(
-            (subject.schema_oid, space, build(subject.owner, middle, label, self._enc))
-            in self._freed
-            for label in lower
-            for space in spaces(subject.kind)
-        )
-        if not freed:
+        if not self._lower_freed(subject, middle, int(parsed.digits)):
             return None
         for space in spaces(subject.kind):
             self._taken[(subject.schema_oid, space)].discard(subject.name)
         name = self.choose(subject, middle)
         if name == subject.name:
             return None
-        self._freed.update(
-            (subject.schema_oid, s, subject.name) for s in spaces(subject.kind)
-        )
+        for space in spaces(subject.kind):
+            self._free(subject.schema_oid, space, subject.name)
         return name
+
+    def _lower_freed(self, subject: Subject, middle: str | None, number: int) -> bool:
+        """Tell whether the run frees *subject*'s name with a number below *number*.
+
+        Without building every lower name (a row for the 1,000th partition is
+        ``fr_id_fkey1000``): the names freed are indexed by body and digit
+        count, and only the body changes with the digit count, when a long
+        name is cut to make room for them.
+        """
+        label = subject.label
+        widths = range(len(str(number - 1)) + 1 if number > 1 else 1)
+        for space in spaces(subject.kind):
+            index = self._freed_index(subject.schema_oid, space, label)
+            if not index:
+                continue
+            for width in widths:
+                full = build(subject.owner, middle, label + "0" * width, self._enc)
+                body = full[: -(len(label) + width + 1)]
+                lowest = index.get((body, width))
+                if lowest is not None and lowest < number:
+                    return True
+        return False
+
+    def _freed_index(
+        self, schema_oid: int, space: str, label: str
+    ) -> dict[tuple[str, int], int]:
+        """Return the lowest number freed per ``(body, digit count)`` of *label*."""
+        key = (schema_oid, space, label)
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = {}
+            for name in self._freed.get((schema_oid, space), ()):
+                _index_name(index, name, label)
+        return index
+
+    def _free(self, schema_oid: int, space: str, name: str) -> None:
+        """Count *name* as freed by the run."""
+        self._freed[(schema_oid, space)].add(name)
+        for (schema, where, label), index in self._indexes.items():
+            if (schema, where) == (schema_oid, space):
+                _index_name(index, name, label)
 
     def plain_is_free(self, subject: Subject, middle: str | None) -> bool:
         """Tell whether the digit-less default name of *subject* is free."""
         plain = build(subject.owner, middle, subject.label, self._enc)
         return plain != subject.name and not self._is_taken(subject, plain)
+
+
+def _index_name(index: dict[tuple[str, int], int], name: str, label: str) -> None:
+    """Add *name*, if it ends in ``_<label>[N]``, to a :meth:`Namer._freed_index`."""
+    parsed = split_label(name, label)
+    if parsed is None or parsed.digits.startswith("0"):
+        return
+    key = (parsed.body, len(parsed.digits))
+    number = int(parsed.digits or 0)
+    if number < index.get(key, number + 1):
+        index[key] = number

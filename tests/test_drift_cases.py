@@ -148,6 +148,22 @@ def test_collision_digits_are_not_drift_but_follow_a_freed_name(db: TestDB) -> N
     assert found == expected
 
 
+def test_a_cut_name_with_two_digits_follows_a_freed_plain_name(db: TestDB) -> None:
+    """Names freed by the run are found whatever the digit count cuts off."""
+    long = "l" * 63
+    steps = [
+        f'create table "{long}" (id int primary key);'
+        f' alter table "{long}" rename to a{n};'
+        for n in range(11)
+    ]
+    run_sql(db.dsn, "\n".join(steps) + f'create table "{long}" (id int primary key);')
+    found = _scan(db.dsn)
+    assert found["l" * 56 + "_pkey11"] == "l" * 58 + "_pkey"
+    assert found["l" * 58 + "_pkey"] == "a0_pkey"
+    assert found["l" * 56 + "_pkey10"] == "a10_pkey"
+    assert found["l" * 57 + "_pkey9"] == "a9_pkey"
+
+
 def test_collision_digits_alone_are_quiet(db: TestDB) -> None:
     run_sql(
         db.dsn,
