@@ -26,7 +26,7 @@ of which pg_dump writes or seqcheck reports on its own (NAMING.md §4.6):
     (``fr_id_fkey_2_1``).
 
   Both avoid every constraint name in the schema. Each row can be renamed on
-  its own. :func:`referenced_rows` finds them and :func:`row_name` names each
+  its own. :func:`referenced_rows` finds them and :func:`row_rule` names each
   as a fresh build under the parent's new name, table and columns would; the
   drift stage's :class:`~seqcheck.targets.Namer` names them in OID order with
   everything else it names, so a second key on the same columns steps over
@@ -41,15 +41,22 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from seqcheck.naming import build, choose
+from seqcheck.naming import NameRule, build
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping
+    from collections.abc import Collection, Mapping
 
     from seqcheck.catalog import Catalog, Constraint
     from seqcheck.naming import Encoding
 
-__all__ = ["Clone", "RowTarget", "foreign_key_clones", "referenced_rows", "row_name"]
+__all__ = [
+    "Clone",
+    "NameRule",
+    "RowTarget",
+    "foreign_key_clones",
+    "referenced_rows",
+    "row_rule",
+]
 
 #: The first major version that names referenced-partition rows ``<name>_N``.
 UNDERSCORE_ROWS = 18
@@ -150,7 +157,7 @@ class RowTarget(NamedTuple):
     new: str
 
 
-def row_name(
+def row_rule(
     row: Constraint,
     key_oid: int,
     *,
@@ -161,22 +168,19 @@ def row_name(
     new: Mapping[int, str],
     major: int,
     enc: Encoding,
-    taken: Callable[[str], bool],
-) -> str:
-    """Return the name a fresh build gives *row*, a row of foreign key *key_oid*.
+) -> NameRule:
+    """Return how a fresh build names *row*, a row of foreign key *key_oid*.
 
     :param table: the key's table's name today; *middle*: its columns' part.
     :param old: today's names of keys and rows, by OID; *up*: each row's
         parent (its key or the row above it), by OID.
     :param new: the names chosen so far for keys and rows (the key's and
         every row above *row* among them), by OID.
-    :param taken: whether a constraint name is taken in the schema (names
-        freed by the run are free, names planned in it taken).
     """
     if major < UNDERSCORE_ROWS:
-        return choose(table, middle, "fkey", taken, enc)
+        return NameRule(table, middle, "fkey", 0)
     owner = _owner(row, old, up, enc) or key_oid
-    return _numbered(new.get(owner, old[owner]), taken, enc)
+    return NameRule(new.get(owner, old[owner]), None, "", 1)
 
 
 def _owner(
@@ -200,11 +204,3 @@ def _owner(
             found = at
         at = up.get(at, 0)
     return found
-
-
-def _numbered(name: str, taken: Callable[[str], bool], enc: Encoding) -> str:
-    """Return ``<name>_N`` for the first N from 1 that is free (PostgreSQL 18)."""
-    number = 1
-    while taken(candidate := build(name, None, str(number), enc)):
-        number += 1
-    return candidate

@@ -14,14 +14,17 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 __all__ = [
     "MAX_NAME",
     "UTF8",
     "Encoding",
+    "NameRule",
     "Parsed",
     "build",
     "choose",
+    "choose_number",
     "encoding_for",
     "fits_with_suffix",
     "index_column_names",
@@ -178,12 +181,41 @@ def choose(
 
     Tries ``label``, then ``label1``, ``label2``… until *taken* says no.
     """
-    candidate = build(name1, name2, label, enc)
-    number = 0
+    return choose_number(name1, name2, label, taken, enc)[0]
+
+
+class NameRule(NamedTuple):
+    """A name PostgreSQL numbers: the first free ``build(name1, name2, label + N)``.
+
+    N counts from *first*; 0 is the bare label (:func:`choose_number`).
+    """
+
+    name1: str
+    name2: str | None
+    label: str
+    first: int
+
+
+def choose_number(
+    name1: str,
+    name2: str | None,
+    label: str,
+    taken: Callable[[str], bool],
+    enc: Encoding = UTF8,
+    *,
+    first: int = 0,
+) -> tuple[str, int]:
+    """Like :func:`choose`, from number *first* on; return the name and its number.
+
+    Number 0 is the bare *label*. PostgreSQL 18 numbers a referenced
+    partition's row ``<name>_1``, ``<name>_2``…: *label* ``""``, *first* 1.
+    """
+    number = first
+    candidate = build(name1, name2, f"{label}{number or ''}", enc)
     while taken(candidate):
         number += 1
         candidate = build(name1, name2, f"{label}{number}", enc)
-    return candidate
+    return candidate, number
 
 
 def join_names(names: Iterable[str]) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from seqcheck.clones import RowTarget, referenced_rows, row_name
+from seqcheck.clones import RowTarget, referenced_rows, row_rule
 from seqcheck.findings import Kind
-from seqcheck.naming import Encoding, build, choose, split_label
+from seqcheck.naming import Encoding, NameRule, build, choose_number, split_label
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -58,6 +58,7 @@ class Namer:
             self._taken[(row.schema_oid, row.space)].update(row.names)
         self._freed: dict[tuple[int, str], set[str]] = defaultdict(set)
         self._indexes: dict[tuple[int, str, str], dict[tuple[str, int], int]] = {}
+        self._hints: dict[tuple[int, tuple[str, ...], NameRule], int] = {}
         renamed = list(renamed)
         for subject in renamed:
             for space in spaces(subject.kind):
@@ -94,14 +95,32 @@ class Namer:
     def choose(self, subject: Subject, middle: str | None) -> str:
         """Return and reserve the name a fresh build would give *subject*."""
         self._name_rows(before=subject.oid)
-        name = choose(
-            subject.owner,
-            middle,
-            subject.label,
-            lambda n: self._is_taken(subject, n),
-            self._enc,
+        name = self._pick(
+            subject.schema_oid,
+            spaces(subject.kind),
+            NameRule(subject.owner, middle, subject.label, 0),
         )
         self.named(subject, name, middle)
+        return name
+
+    def _pick(self, schema_oid: int, where: tuple[str, ...], rule: NameRule) -> str:
+        """Return the first name of *rule* free in the spaces *where*.
+
+        Numbers found taken are remembered per rule (names are only added until
+        :meth:`follow` frees one), so the 1,000th row of one key is not
+        preceded by 999 tries.
+        """
+        hint = (schema_oid, where, rule)
+        taken = [self._taken[(schema_oid, space)] for space in where]
+        name, number = choose_number(
+            rule.name1,
+            rule.name2,
+            rule.label,
+            lambda n: any(n in names for names in taken),
+            self._enc,
+            first=max(rule.first, self._hints.get(hint, 0)),
+        )
+        self._hints[hint] = number + 1
         return name
 
     def named(self, subject: Subject, name: str, middle: str | None) -> None:
@@ -127,7 +146,7 @@ class Namer:
                 space.add(row.name)
                 continue
             table, middle = self._keys[key]
-            name = row_name(
+            rule = row_rule(
                 row,
                 key,
                 table=table,
@@ -137,8 +156,8 @@ class Namer:
                 new=self._new,
                 major=self._major,
                 enc=self._enc,
-                taken=space.__contains__,
             )
+            name = self._pick(row.schema_oid, ("constraint",), rule)
             space.add(name)
             self._new[row.oid] = name
             self._rows.append(RowTarget(key, row.oid, row.name, name))
@@ -157,6 +176,7 @@ class Namer:
             return None
         for space in spaces(subject.kind):
             self._taken[(subject.schema_oid, space)].discard(subject.name)
+        self._hints.clear()  # a name is free again
         name = self.choose(subject, middle)
         if name == subject.name:
             return None
