@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 import psycopg
-from scan import timed  # bench/scan.py, beside this file
+from scan import libpq_env, timed  # bench/scan.py, beside this file
 
 from seqcheck.embedded import start_server
 
@@ -51,13 +51,7 @@ def measure(args: argparse.Namespace, partitions: int) -> tuple[float, float, fl
         args.pg_bin, settings={"max_locks_per_transaction": "4096"}
     ) as server:
         build(server.dsn(), partitions, args.keys, hand=args.hand)
-        env = dict(
-            os.environ,
-            PGHOST=str(server.socket_dir),
-            PGPORT=str(server.port),
-            PGUSER=server.user,
-            PGDATABASE="postgres",
-        )
+        env = libpq_env(server)
         pg_dump = [str(server.bin_dir / "pg_dump"), "--schema-only", "-f", os.devnull]
         scans, dumps = [], []
         for _ in range(args.repeat):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from seqcheck.embedded import start_server
+from seqcheck.embedded import Server, start_server
 
 BATCH = 500
 
@@ -45,6 +45,17 @@ def build(dsn: str, tables: int) -> None:
             with conn.transaction():
                 for n in range(start, min(start + BATCH, tables), 2):
                     conn.execute(f"ALTER TABLE bench_{n} RENAME TO renamed_{n}")
+
+
+def libpq_env(server: Server) -> dict[str, str]:
+    """Return this process's environment, pointing libpq at *server*."""
+    return dict(
+        os.environ,
+        PGHOST=str(server.socket_dir),
+        PGPORT=str(server.port),
+        PGUSER=server.user,
+        PGDATABASE="postgres",
+    )
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
@@ -74,13 +85,7 @@ def main() -> None:
             f"PostgreSQL {server.major}: built {args.tables} tables, renamed half, "
             f"in {time.perf_counter() - t0:.1f} s"
         )
-        env = dict(
-            os.environ,
-            PGHOST=str(server.socket_dir),
-            PGPORT=str(server.port),
-            PGUSER=server.user,
-            PGDATABASE="postgres",
-        )
+        env = libpq_env(server)
         seqcheck = [sys.executable, "-m", "seqcheck.cli", "scan", "--format", "json"]
         pg_dump = [str(server.bin_dir / "pg_dump"), "--schema-only", "-f", os.devnull]
         scans: list[float] = []
