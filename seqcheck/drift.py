@@ -88,8 +88,9 @@ class Drift:
     unusable_schemas: tuple[str, ...] = ()
     renamed_from: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     checked: tuple[tuple[str, str], ...] = ()
-    #: The rows for referenced partitions of the foreign keys found, named as
-    #: a fresh build names them (:mod:`seqcheck.clones`); not findings.
+    #: The rows for referenced partitions of the foreign keys found, which
+    #: follow their key (:mod:`seqcheck.clones`), named as a fresh build names
+    #: them; not findings.
     rows: tuple[RowTarget, ...] = ()
 
 
