@@ -10,6 +10,7 @@ from seqcheck.naming import (
     UTF8,
     build,
     choose,
+    choose_number,
     encoding_for,
     fits_with_suffix,
     index_column_names,
@@ -92,6 +93,23 @@ def test_choose_counts_past_nine_and_recuts() -> None:
     assert choose("t", None, "pkey", taken.__contains__) == "t_pkey10"
     assert choose("l" * 62, None, "pkey", {"l" * 58 + "_pkey"}.__contains__) == (
         "l" * 57 + "_pkey1"
+    )
+
+
+def test_choose_number_starts_where_told_and_says_where_it_stopped() -> None:
+    taken = {"t_a_fkey", "t_a_fkey1", "t_a_fkey3"}
+    assert choose_number("t", "a", "fkey", taken.__contains__) == ("t_a_fkey2", 2)
+    # Numbers below `first` are not tried, even when free.
+    assert choose_number("t", "a", "fkey", taken.__contains__, first=3) == (
+        "t_a_fkey4",
+        4,
+    )
+    # PostgreSQL 18's rows: <name>_1, <name>_2, …, the name cut to fit.
+    long = "k" * 63
+    rows = {"k" * 61 + "_1"}
+    assert choose_number(long, None, "", rows.__contains__, first=1) == (
+        "k" * 61 + "_2",
+        2,
     )
 
 
