@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Clone",
-    "NameRule",
     "RowTarget",
     "foreign_key_clones",
     "referenced_rows",

@@ -174,13 +174,9 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     )
 
 
-def _templated(convention: Template | None, subject: Subject) -> bool:
+def _templated(convention: Template, subject: Subject) -> bool:
     """Tell whether *convention* names *subject* (never a row PostgreSQL names)."""
-    return (
-        convention is not None
-        and convention.covers(subject.kind)
-        and not subject.key_oid
-    )
+    return convention.covers(subject.kind) and not subject.key_oid
 
 
 def _under(convention: Template, subject: Subject) -> Subject:
@@ -213,7 +209,7 @@ def _weigh(
         for subject in passed:
             table_oid = subject.table.oid if subject.table else 0
             seen = witnesses[table_oid]
-            templated = _templated(convention, subject)
+            templated = convention is not None and _templated(convention, subject)
             if convention is not None and templated:
                 verdict = judge_template(
                     convention, subject, olds.get(table_oid, {}), seen
