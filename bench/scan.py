@@ -3,7 +3,8 @@
 Builds N tables (serial primary key, a unique, a foreign key, a check and an
 index each) on a throwaway server, renames half of them, then times both
 commands on the same database in the same run and prints the figures and the
-ratio. Target (issue 3): scan ≤ 0.25 × pg_dump, peak memory < 200 MB.
+ratio. Target (issue 3): scan ≤ 0.25 × pg_dump, peak memory < 200 MB. Then
+prints the floor (bench/floor.py): what the scan costs before its own work.
 
     python bench/scan.py [--tables 10000] [--pg-bin DIR] [--repeat 3]
 """
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from floor import catalog_seconds, json_seconds, startup_seconds  # bench/floor.py
 
 from seqcheck.embedded import Server, start_server
 
@@ -104,6 +106,22 @@ def main() -> None:
         print(f"seqcheck scan --format json: best {scan:.2f} s of {args.repeat}")
         print(f"ratio scan/pg_dump: {scan / dump:.3f} (target <= 0.25)")
         print(f"seqcheck scan peak RSS: {peak:.0f} MiB (target < 200)")
+        print_floor(dsn, seqcheck, env, dump)
+
+
+def print_floor(dsn: str, scan: list[str], env: dict[str, str], dump: float) -> None:
+    """Print what a scan costs before its own work (bench/floor.py), against *dump*."""
+    report = subprocess.run(scan, env=env, capture_output=True, check=False).stdout
+    parts = {
+        "start-up": startup_seconds(),
+        "catalog": catalog_seconds(dsn),
+        "json encoding": json_seconds(report.decode()),
+    }
+    total = sum(parts.values())
+    terms = " + ".join(f"{what} {seconds:.2f} s" for what, seconds in parts.items())
+    print(f"floor: {terms} = {total:.2f} s = {total / dump:.3f} x pg_dump")
+    left = 0.25 * dump - total
+    print(f"left for judging and planning under the target: {left:.2f} s")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ __all__ = [
     "Table",
     "TakenName",
     "TextSource",
+    "queries",
     "read_catalog",
     "read_server_info",
 ]
@@ -270,6 +271,23 @@ def _records(
         return _build(conn, cur, cls)
 
 
+def queries(major: int) -> tuple[tuple[str, type[Any]], ...]:
+    """Return the catalog's queries for a *major* server: concept and record type.
+
+    In the order of :class:`Catalog`'s fields after ``server``.
+    """
+    return (
+        ("schemas", Schema),
+        ("relations", Table),
+        ("sequences", Sequence_),
+        ("indexes", Index),
+        ("constraints", Constraint),
+        ("statistics" if major >= 14 else "statistics.pg12", Statistic),
+        ("names", TakenName),
+        ("text_references", TextSource),
+    )
+
+
 def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
     """Return the server's version, encoding and database name."""
     _prepare(conn)
@@ -286,16 +304,7 @@ def read_catalog(
     """
     server = server or read_server_info(conn)
     _prepare(conn)
-    wanted: list[tuple[str, type[Any]]] = [
-        ("schemas", Schema),
-        ("relations", Table),
-        ("sequences", Sequence_),
-        ("indexes", Index),
-        ("constraints", Constraint),
-        ("statistics" if server.major >= 14 else "statistics.pg12", Statistic),
-        ("names", TakenName),
-        ("text_references", TextSource),
-    ]
+    wanted = queries(server.major)
     conn.execute(_NO_PARALLEL)
     if Pipeline.is_supported():
         # One round trip: the server runs query N+1 while Python loads query N.
@@ -309,18 +318,7 @@ def read_catalog(
             ]
     else:
         parts = [_records(conn, concept, cls) for concept, cls in wanted]
-    schemas, tables, sequences, indexes, constraints, statistics, names, texts = parts
-    catalog = Catalog(
-        server=server,
-        schemas=schemas,
-        tables=tables,
-        sequences=sequences,
-        indexes=indexes,
-        constraints=constraints,
-        statistics=statistics,
-        names=names,
-        texts=texts,
-    )
+    catalog = Catalog(server, *parts)
     log.debug(
         "catalog: %d tables, %d indexes, %d constraints",
         len(catalog.tables),

@@ -24,15 +24,9 @@ from sqlalchemy import CheckConstraint, Column, UniqueConstraint
 from seqcheck.alembic.shapes import ColumnShape, TableShape
 from seqcheck.catalog import (
     Catalog,
-    Constraint,
-    Index,
-    Schema,
-    Sequence_,
     ServerInfo,
-    Statistic,
-    Table,
-    TakenName,
     load_query,
+    queries,
 )
 
 if TYPE_CHECKING:
@@ -101,18 +95,7 @@ def read_catalog_via(connection: Connection) -> Catalog:
 
     try:
         server: ServerInfo = rows("server", ServerInfo)[0]
-        return Catalog(
-            server=server,
-            schemas=rows("schemas", Schema),
-            tables=rows("relations", Table),
-            sequences=rows("sequences", Sequence_),
-            indexes=rows("indexes", Index),
-            constraints=rows("constraints", Constraint),
-            statistics=rows(
-                "statistics" if server.major >= 14 else "statistics.pg12", Statistic
-            ),
-            names=rows("names", TakenName),
-        )
+        return Catalog(server, *(rows(*query) for query in queries(server.major)))
     finally:
         cursor.close()
 
