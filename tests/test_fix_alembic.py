@@ -13,16 +13,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql as pgsql
 
 from seqcheck.render import FORMATS
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, run_sql
+from tests.fix_server import TestDB, copy_database, run_sql
 from tests.render.hostile import hostile_report, match_snapshot
 from tests.test_apply import STORY, State, state
 from tests.test_cli import HOSTILE
@@ -118,36 +115,13 @@ def ours(dsn: str) -> State:
     )
 
 
-@pytest.fixture
-def twin(db: TestDB) -> Iterator[str]:
-    """A copy of the database (same OIDs), made by the test, dropped after."""
-    name = f"{db.name[:55]}_twin"
-    yield name
-    with psycopg.connect(db.server.dsn(), autocommit=True) as conn:
-        conn.execute(
-            pgsql.SQL("drop database if exists {} with (force)").format(
-                pgsql.Identifier(name)
-            )
-        )
-
-
-def _copy(db: TestDB, name: str) -> str:
-    with psycopg.connect(db.server.dsn(), autocommit=True) as conn:
-        conn.execute(
-            pgsql.SQL("create database {} template {}").format(
-                pgsql.Identifier(name), pgsql.Identifier(db.name)
-            )
-        )
-    return db.server.dsn(name)
-
-
 @pytest.mark.parametrize("schema", [STORY, HOSTILE], ids=["story", "hostile"])
 def test_upgrade_gives_the_fixed_names_and_downgrade_the_old(
     db: TestDB, tmp_path: Path, twin: str, schema: str
 ) -> None:
     run_sql(db.dsn, schema)
     before = state(db.dsn)
-    applied = _copy(db, twin)
+    applied = copy_database(db.server, db.name, twin)
     assert seqcheck("fix", applied, "--apply").code == 0
     versions = alembic_env(tmp_path, db.dsn)
     revision = versions / "seqcheck_rename.py"

@@ -16,42 +16,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql as pgsql
 
 from seqcheck.embedded import Server, start_server
 from tests.cli_run import seqcheck
-from tests.fix_server import TestDB, psql, run_sql
+from tests.fix_server import TestDB, copy_database, psql, run_sql
 from tests.test_apply import STORY, state
 from tests.test_apply_batches import SMALL_LOCK_TABLE, THREE, build_many
 from tests.test_cli import HOSTILE
-
-
-def copy_database(server: Server, source: str, name: str) -> str:
-    """Create *name* as a copy of *source* (same OIDs); return its DSN."""
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(
-            pgsql.SQL("create database {} template {}").format(
-                pgsql.Identifier(name), pgsql.Identifier(source)
-            )
-        )
-    return server.dsn(name)
-
-
-def drop_database(server: Server, name: str) -> None:
-    with psycopg.connect(server.dsn(), autocommit=True) as conn:
-        conn.execute(
-            pgsql.SQL("drop database if exists {} with (force)").format(
-                pgsql.Identifier(name)
-            )
-        )
-
-
-@pytest.fixture
-def twin(db: TestDB) -> Iterator[str]:
-    """The name of a copy of ``db`` the test makes once the schema is built."""
-    name = f"{db.name[:55]}_twin"
-    yield name
-    drop_database(db.server, name)
 
 
 def test_a_one_batch_script_under_psql_1_equals_apply(

@@ -81,7 +81,9 @@ stats as (
                 from unnest(s.stxkeys::int2[]) with ordinality k(n,o)
                 join pg_attribute a on a.attrelid = s.stxrelid and a.attnum = k.n
                 order by k.o), ',')
-         || case when s.stxexprs is not null then '+exprs' else '' end as detail,
+         -- stxexprs is new in 14
+         || case when to_jsonb(s) ->> 'stxexprs' is not null then '+exprs' else '' end
+         as detail,
          '' as ref, s.stxname::text as name, s.oid::int8 as ord
   from pg_statistic_ext s join pg_class t on t.oid = s.stxrelid
   where s.stxnamespace = (select oid from ns))
