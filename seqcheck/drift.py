@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 from seqcheck.clones import RowTarget
 from seqcheck.conventions import Template
 from seqcheck.conventions.judge import expected_name, guarded, judge_template
-from seqcheck.evidence import Verdict, judge, today_middle
+from seqcheck.evidence import (
+    Verdict,
+    judge,
+    today_middle,
+    vouches,
+    written_middle,
+)
 from seqcheck.findings import Finding, Kind, Reason, Tier
 from seqcheck.naming import Encoding, build, encoding_for
 from seqcheck.rules import RULES, Subject
@@ -132,7 +138,9 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     namer = Namer(catalog, enc, chosen)
     findings: list[Finding] = []
     for subject in sorted(chosen, key=lambda s: s.oid):
-        middle = today_middle(subject, enc)
+        table_oid = subject.table.oid if subject.table else 0
+        found = verdicts[subject.oid].middle
+        middle = written_middle(subject, found, olds.get(table_oid, {}), enc)
         if convention is not None and _templated(convention, subject):
             expected = expected_name(convention, subject, verdicts[subject.oid])
             namer.named(subject, expected, middle)
@@ -195,10 +203,12 @@ def _weigh(
     convention: Template | None = None,
 ) -> dict[int, Verdict]:
     """Judge every subject, then apply the witness and copy guards (DESIGN.md)."""
+    # Where a check or NOT NULL could have been copied from: a table's own
+    # constraint, not one it inherits (a partition's copy of its parent's).
     copies: dict[tuple[int, str], set[str]] = defaultdict(set)
     table_names = {t.oid: t.name for t in catalog.tables}
     for con in catalog.constraints:
-        if con.table_oid in table_names:
+        if con.table_oid in table_names and con.is_local:
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}
@@ -260,12 +270,17 @@ def _witness_guard(
     and middle, so a witness's longer old name may appear cut here.
     """
     label = subject.label + verdict.digits
-    for owner, cut in witnesses:
+    for witness in witnesses:
         if templated:
-            if owner == verdict.owner:
+            if witness[0] == verdict.owner:
                 return verdict._replace(owner="")
-        elif build(owner, verdict.middle, label, enc) == subject.name or (
-            cut and verdict.owner.startswith(owner)
+        elif vouches(
+            witness,
+            subject.name,
+            owner=verdict.owner,
+            middle=verdict.middle,
+            label=label,
+            enc=enc,
         ):
             return verdict._replace(owner="")
     return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=verdict.digits)

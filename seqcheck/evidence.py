@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 
     from seqcheck.rules import Subject
 
-__all__ = ["Verdict", "column_choices", "judge", "middles", "today_middle"]
+__all__ = [
+    "Verdict",
+    "column_choices",
+    "judge",
+    "middles",
+    "today_middle",
+    "vouches",
+    "written_middle",
+]
 
 _MAX_COMBINATIONS = 64
 _MAX_ORDER_ITEMS = 6
@@ -74,6 +82,26 @@ def today_middle(subject: Subject, enc: Encoding) -> str | None:
     return _finish(subject, names, enc)[0]
 
 
+def written_middle(
+    subject: Subject, found: str | None, olds: dict[int, set[str]], enc: Encoding
+) -> str | None:
+    """Return today's middle, its items in the order the name *found* shows.
+
+    For statistics, whose written order the catalog does not keep (their
+    items never repeat): ``s_b_a_stat`` renamed gives ``t_b_a_stat``, not
+    ``t_a_b_stat``. Anything else, or no order found: :func:`today_middle`.
+    """
+    parts = subject.parts
+    if not subject.any_order or found is None or parts is None:
+        return today_middle(subject, enc)
+    if 1 < len(parts) <= _MAX_ORDER_ITEMS:
+        for names, _ in column_choices(subject, olds):
+            for order in itertools.permutations(range(len(parts))):
+                if join_names([names[i] for i in order]) == found:
+                    return join_names([parts[i].name for i in order])
+    return today_middle(subject, enc)
+
+
 def column_choices(
     subject: Subject, olds: dict[int, set[str]]
 ) -> list[tuple[list[str], tuple[str, ...]]]:
@@ -114,10 +142,64 @@ def middles(
     ]
 
 
+def _reading(
+    name: str,
+    body: str,
+    candidates: list[tuple[str | None, tuple[str, ...]]],
+    *,
+    label: str,
+    owners: Sequence[tuple[str, bool]],
+    enc: Encoding,
+) -> tuple[str | None, tuple[str, ...], str, bool] | None:
+    """Return the first ``(middle, stale, old owner, truncated)`` that gives *name*.
+
+    A name can read two ways (``t_a_b_idx``: table ``t`` and column ``a_b``,
+    or table ``t_a`` and column ``b``): the first reading whose old owner one
+    of *owners* (proven on the same table) vouches for wins.
+    """
+    first = None
+    for middle, stale in candidates:
+        found = _old_owner(name, body, middle, label, enc)
+        if found is None:
+            continue
+        reading = (middle, stale, *found)
+        if not owners or any(
+            vouches(witness, name, owner=found[0], middle=middle, label=label, enc=enc)
+            for witness in owners
+        ):
+            return reading
+        first = first or reading
+    return first
+
+
+def vouches(
+    witness: tuple[str, bool],
+    name: str,
+    *,
+    owner: str,
+    middle: str | None,
+    label: str,
+    enc: Encoding,
+) -> bool:
+    """Tell whether *witness*, an old owner proven on the table, vouches for *name*.
+
+    *witness* is ``(old owner, truncated)``. It vouches when it gives *name*
+    with *middle* and *label*, or when it may have been cut and the *owner*
+    that *name* reads as begins with it: the forms PostgreSQL would produce,
+    so a witness's longer old name may appear cut.
+    """
+    old, cut = witness
+    return build(old, middle, label, enc) == name or (cut and owner.startswith(old))
+
+
 def _old_owner(
     name: str, body: str, middle: str | None, label: str, enc: Encoding
 ) -> tuple[str, bool] | None:
-    """Return ``(owner part, truncated)`` if some owner gives *name* with *middle*."""
+    """Return ``(owner part, truncated)`` if some owner gives *name* with *middle*.
+
+    Truncated when a longer owner would give *name* too (a name at the byte
+    limit whose owner part is the longer part).
+    """
     candidates: list[str] = []
     if middle is None:
         candidates.append(body)
@@ -127,12 +209,15 @@ def _old_owner(
             if body.endswith("_" + piece) and len(body) > len(piece) + 1:
                 candidates.append(body[: -len(piece) - 1])
             piece = enc.cut(piece, name_bytes(piece, enc) - 1)
+    # Only a name within a character (4 bytes) of the limit can hold a cut.
+    near = name_bytes(name, enc) > MAX_NAME - 4
     for owner in candidates:
-        if build(owner, middle, label, enc) == name:
-            return owner, False
-        for pad in _PADS:
-            if build(enc.cut(owner + pad, MAX_NAME), middle, label, enc) == name:
-                return owner, True
+        longer = near and any(
+            build(enc.cut(owner + pad, MAX_NAME), middle, label, enc) == name
+            for pad in _PADS
+        )
+        if longer or build(owner, middle, label, enc) == name:
+            return owner, longer
     return None
 
 
@@ -210,20 +295,21 @@ def judge(
                 middle=middle,
                 digits=parsed.digits,
             )
-    for middle, stale in candidates:
-        found = _old_owner(name, parsed.body, middle, full, enc)
-        if found is not None:
-            old, cut = found
-            reason = Reason.BOTH_RENAMED if stale else Reason.TABLE_RENAMED
-            return Verdict(
-                Tier.CERTAIN,
-                reason,
-                " ".join((old, *stale)),
-                old,
-                cut,
-                middle,
-                parsed.digits,
-            )
+    reading = _reading(
+        name, parsed.body, candidates, label=full, owners=owners, enc=enc
+    )
+    if reading is not None:
+        middle, stale, old, cut = reading
+        reason = Reason.BOTH_RENAMED if stale else Reason.TABLE_RENAMED
+        return Verdict(
+            Tier.CERTAIN,
+            reason,
+            " ".join((old, *stale)),
+            old,
+            cut,
+            middle,
+            parsed.digits,
+        )
     if subject.kind is not Kind.INDEX and subject.parts is not None and subject.table:
         stale_middle = _likely_middle(subject, parsed.body, full, today, enc)
         if stale_middle is not None:

@@ -207,7 +207,7 @@ def make_plan(
             objects.append(
                 _Item(finding, finding.name, finding.expected, spaces(finding.kind))
             )
-    objects, blocked = _unblocked(objects, taken)
+    objects, blocked = _unblocked(objects, taken, drift.rows)
     objects += _referenced_rows(objects, drift.rows)
     columns, blocked_columns = _unblocked(columns, taken)
     index_names = {i.finding.object_oid: i.target for i in objects}
@@ -280,18 +280,20 @@ def _slots(item: _Item, name: str) -> list[_Slot]:
 
 
 def _unblocked(
-    items: list[_Item], taken: set[_Slot]
+    items: list[_Item], taken: set[_Slot], rows: Sequence[RowTarget] = ()
 ) -> tuple[list[_Item], list[Finding]]:
     """Split off items whose target is held by something the plan cannot move.
 
-    A name is movable when a planned item holds it now; an item left out keeps
-    its name, which may in turn block another, so repeat until nothing changes.
-    Of two items with the same target, the first in finding order wins.
+    A name is movable when a planned item holds it now, or a row of *rows*
+    that follows a planned key (:func:`_referenced_rows`); an item left out
+    keeps its name, which may in turn block another, so repeat until nothing
+    changes. Of two items with the same target, the first in finding order wins.
     """
     active = list(items)
     blocked: list[Finding] = []
     while True:
-        movable = {s for i in active for s in _slots(i, i.current)}
+        moving = [*active, *_referenced_rows(active, rows)]
+        movable = {s for i in moving for s in _slots(i, i.current)}
         claimed: set[_Slot] = set()
         keep: list[_Item] = []
         for item in active:

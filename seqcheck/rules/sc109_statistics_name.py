@@ -2,7 +2,8 @@
 
 *What it finds*: a statistics object named for an earlier table name or old
 column names (NAMING.md §4.12). The order the columns were written in is not
-stored, so every order is accepted.
+stored, so every order is accepted; the expected name keeps the order the old
+name shows.
 
 *Why it matters*: ``ALTER STATISTICS`` and diffs use the name.
 
