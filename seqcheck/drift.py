@@ -139,8 +139,8 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     findings: list[Finding] = []
     for subject in sorted(chosen, key=lambda s: s.oid):
         table_oid = subject.table.oid if subject.table else 0
-        found = verdicts[subject.oid].middle
-        middle = written_middle(subject, found, olds.get(table_oid, {}), enc)
+        verdict = verdicts[subject.oid]
+        middle = written_middle(subject, verdict, olds.get(table_oid, {}), enc)
         if convention is not None and _templated(convention, subject):
             expected = expected_name(convention, subject, verdicts[subject.oid])
             namer.named(subject, expected, middle)

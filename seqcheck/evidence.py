@@ -83,23 +83,28 @@ def today_middle(subject: Subject, enc: Encoding) -> str | None:
 
 
 def written_middle(
-    subject: Subject, found: str | None, olds: dict[int, set[str]], enc: Encoding
+    subject: Subject, verdict: Verdict, olds: dict[int, set[str]], enc: Encoding
 ) -> str | None:
-    """Return today's middle, its items in the order the name *found* shows.
+    """Return today's middle, its items in the order *verdict*'s name shows.
 
     For statistics, whose written order the catalog does not keep (their
     items never repeat): ``s_b_a_stat`` renamed gives ``t_b_a_stat``, not
-    ``t_a_b_stat``. Anything else, or no order found: :func:`today_middle`.
+    ``t_a_b_stat``. The order is the one every reading of the name agrees
+    on, however cut; anything else, or readings that disagree (NAMING.md
+    §4.12): :func:`today_middle`.
     """
     parts = subject.parts
-    if not subject.any_order or found is None or parts is None:
+    if not subject.any_order or parts is None or not 1 < len(parts) <= _MAX_ORDER_ITEMS:
         return today_middle(subject, enc)
-    if 1 < len(parts) <= _MAX_ORDER_ITEMS:
-        for names, _ in column_choices(subject, olds):
-            for order in itertools.permutations(range(len(parts))):
-                if join_names([names[i] for i in order]) == found:
-                    return join_names([parts[i].name for i in order])
-    return today_middle(subject, enc)
+    owner, label = verdict.owner or subject.owner, subject.label + verdict.digits
+    orders = {
+        join_names([parts[i].name for i in order])
+        for names, _ in column_choices(subject, olds)
+        for order in itertools.permutations(range(len(parts)))
+        if build(owner, join_names([names[i] for i in order]), label, enc)
+        == subject.name
+    }
+    return orders.pop() if len(orders) == 1 else today_middle(subject, enc)
 
 
 def column_choices(
@@ -209,15 +214,18 @@ def _old_owner(
             if body.endswith("_" + piece) and len(body) > len(piece) + 1:
                 candidates.append(body[: -len(piece) - 1])
             piece = enc.cut(piece, name_bytes(piece, enc) - 1)
-    # Only a name within a character (4 bytes) of the limit can hold a cut.
+    # A name that fits whole is cut only within a character (4 bytes) of the
+    # limit; one cut in both parts may end up to two characters short of it.
     near = name_bytes(name, enc) > MAX_NAME - 4
     for owner in candidates:
-        longer = near and any(
+        whole = build(owner, middle, label, enc) == name
+        if (near or not whole) and any(
             build(enc.cut(owner + pad, MAX_NAME), middle, label, enc) == name
             for pad in _PADS
-        )
-        if longer or build(owner, middle, label, enc) == name:
-            return owner, longer
+        ):
+            return owner, True
+        if whole:
+            return owner, False
     return None
 
 
