@@ -29,6 +29,7 @@ from tests.fix_server import drop_database
 
 __all__ = [
     "Column",
+    "Ident",
     "Spec",
     "TableSpec",
     "compare",
@@ -187,12 +188,22 @@ def run(dsn: str, statements: list[sql.Composed]) -> Catalog:
         return read_catalog(conn)
 
 
-def identities(catalog: Catalog) -> dict[tuple[Any, ...], str]:
-    """Map each named object to its name, keyed by what it is, not what it is called."""
+# An object by what it is, not what it is called: schema, kind, owner,
+# today's middle, number among equals (in OID order).
+Ident = tuple[Any, ...]
+
+
+def identities(catalog: Catalog) -> dict[Ident, tuple[str, str]]:
+    """Map each named object to its schema and name.
+
+    The schema is in key and value: a second schema may hold tables, and
+    stale names, of the same names.
+    """
     enc = encoding_for(catalog.server.encoding)
     tables = {t.oid: t for t in catalog.tables}
-    seen: dict[tuple[Any, ...], int] = {}
-    out: dict[tuple[Any, ...], str] = {}
+    spaces = {s.oid: s.name for s in catalog.schemas}
+    seen: dict[Ident, int] = {}
+    out: dict[Ident, tuple[str, str]] = {}
     subjects = sorted(
         (s for rule in RULES for s in rule.subjects(catalog, tables)),
         key=lambda s: s.oid,
@@ -201,9 +212,10 @@ def identities(catalog: Catalog) -> dict[tuple[Any, ...], str]:
         middle = today_middle(subject, enc)
         if subject.any_order and middle is not None:
             middle = "_".join(sorted(middle.split("_")))
-        key = (subject.kind, subject.owner, middle)
+        space = spaces[subject.schema_oid]
+        key = (space, subject.kind, subject.owner, middle)
         seen[key] = seen.get(key, 0) + 1
-        out[(*key, seen[key])] = subject.name
+        out[(*key, seen[key])] = (space, subject.name)
     return out
 
 
@@ -236,7 +248,7 @@ def compare_catalogs(fresh: Catalog, renamed: Catalog, old_dsn: str | None) -> N
     differ = {have[k]: want[k] for k in want if want[k] != have[k]}
     drift = find_drift(renamed, Scope())
     found = {
-        f.name: f.expected
+        (f.schema, f.name): (f.schema, f.expected)
         for f in drift.findings
         if f.tier in (Tier.CERTAIN, Tier.LIKELY) and f.kind is not Kind.INDEX_COLUMN
     }
@@ -246,12 +258,15 @@ def compare_catalogs(fresh: Catalog, renamed: Catalog, old_dsn: str | None) -> N
         _fix_and_compare(old_dsn, want)
 
 
-def _following(catalog: Catalog, found: set[str]) -> set[str]:
-    """Return the names of rows for referenced partitions whose key is in *found*."""
+def _following(catalog: Catalog, found: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Return the rows for referenced partitions whose key is in *found*."""
     tables = {t.oid: t for t in catalog.tables}
+    spaces = {s.oid: s.name for s in catalog.schemas}
     subjects = [s for rule in RULES for s in rule.subjects(catalog, tables)]
-    names = {s.oid: s.name for s in subjects}
-    return {s.name for s in subjects if s.key_oid and names.get(s.key_oid) in found}
+    names = {s.oid: (spaces[s.schema_oid], s.name) for s in subjects}
+    return {
+        names[s.oid] for s in subjects if s.key_oid and names.get(s.key_oid) in found
+    }
 
 
 def _oids(catalog: Catalog) -> set[int]:
@@ -264,17 +279,20 @@ def _oids(catalog: Catalog) -> set[int]:
 
 
 def _positions(conn: psycopg.Connection[Any], catalog: Catalog) -> dict[int, Any]:
-    """Return ``(last_value, is_called)`` of every owned sequence, by OID."""
+    """Return ``(last_value, is_called)`` of every owned sequence, by OID.
+
+    Through ``regclass``: the sequence may be in any schema.
+    """
     out: dict[int, Any] = {}
     for seq in catalog.sequences:
-        query = sql.SQL("SELECT last_value, is_called FROM {}").format(
-            sql.Identifier(seq.name)
-        )
-        out[seq.oid] = conn.execute(query).fetchone()
+        row = conn.execute("SELECT %s::oid::regclass::text", (seq.oid,)).fetchone()
+        assert row is not None
+        query = f"SELECT last_value, is_called FROM {row[0]}"
+        out[seq.oid] = conn.execute(query.encode()).fetchone()
     return out
 
 
-def _fix_and_compare(dsn: str, want: dict[tuple[Any, ...], str]) -> None:
+def _fix_and_compare(dsn: str, want: dict[Ident, tuple[str, str]]) -> None:
     """Run ``fix --apply``'s engine; the names must then equal the fresh build's."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         before = read_catalog(conn)

@@ -114,7 +114,7 @@ def test_renamed_models_report_what_sqlalchemy_would_emit(pg_server: Server) -> 
             want = identities(read_catalog(conn))
         with psycopg.connect(old) as conn:
             have = identities(read_catalog(conn))
-        differ = {have[k]: want[k] for k in want if want[k] != have[k]}
+        differ = {have[k][1]: want[k][1] for k in want if want[k] != have[k]}
         found = _findings(old, scope)
         assert found == differ
         assert found["fk_marathon_owner_id_owner"] == "fk_snickers_owner_id_people"

@@ -26,24 +26,26 @@ from __future__ import annotations
 import itertools
 import os
 from dataclasses import dataclass, replace
-from typing import Any
 
 import psycopg
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, reject, settings
 from hypothesis import strategies as st
 
-from seqcheck.apply import apply_plan
 from seqcheck.catalog import Catalog, read_catalog
 from seqcheck.drift import Scope, find_drift
 from seqcheck.embedded import Server
-from seqcheck.evidence import today_middle
 from seqcheck.findings import Kind, Tier
 from seqcheck.naming import build as build_name
-from seqcheck.naming import encoding_for, index_column_names, join_names
-from seqcheck.plan import make_plan
+from seqcheck.naming import index_column_names, join_names
 from seqcheck.rules import RULES
-from tests.renames import _oids, database
+from tests.renames import (
+    Ident,
+    _fix_and_compare,
+    _following,
+    database,
+    identities,
+)
 
 # Table names: prefixes of each other (``t``, ``t_a``, ``t_a_b``), names that
 # look like labels, 40–63 bytes (cut when names are built), non-ASCII. None
@@ -986,36 +988,6 @@ def _load(dsn: str, statements: list[str]) -> Catalog | None:
 
 _LABELS = {rule.kind: rule.label for rule in RULES}
 
-# An object by what it is, not what it is called: schema, kind, owner,
-# today's middle, number among equals (in OID order).
-Ident = tuple[Any, ...]
-
-
-def identities(catalog: Catalog) -> dict[Ident, tuple[str, str]]:
-    """Map each named object to its schema and name.
-
-    As :func:`tests.renames.identities`, with the schema in key and value:
-    a second schema may hold tables, and stale names, of the same names.
-    """
-    enc = encoding_for(catalog.server.encoding)
-    tables = {t.oid: t for t in catalog.tables}
-    spaces = {s.oid: s.name for s in catalog.schemas}
-    seen: dict[Ident, int] = {}
-    out: dict[Ident, tuple[str, str]] = {}
-    subjects = sorted(
-        (s for rule in RULES for s in rule.subjects(catalog, tables)),
-        key=lambda s: s.oid,
-    )
-    for subject in subjects:
-        middle = today_middle(subject, enc)
-        if subject.any_order and middle is not None:
-            middle = "_".join(sorted(middle.split("_")))
-        space = spaces[subject.schema_oid]
-        key = (space, subject.kind, subject.owner, middle)
-        seen[key] = seen.get(key, 0) + 1
-        out[(*key, seen[key])] = (space, subject.name)
-    return out
-
 
 def _taken_first(
     want: dict[Ident, tuple[str, str]], have: dict[Ident, tuple[str, str]]
@@ -1036,17 +1008,6 @@ def _taken_first(
         if want[key][1] != name and name == build_name(owner, middle, _LABELS[kind]):
             return True
     return False
-
-
-def _following(catalog: Catalog, found: set[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Return the rows for referenced partitions whose key is in *found*."""
-    tables = {t.oid: t for t in catalog.tables}
-    spaces = {s.oid: s.name for s in catalog.schemas}
-    subjects = [s for rule in RULES for s in rule.subjects(catalog, tables)]
-    names = {s.oid: (spaces[s.schema_oid], s.name) for s in subjects}
-    return {
-        names[s.oid] for s in subjects if s.key_oid and names.get(s.key_oid) in found
-    }
 
 
 def check(server: Server, schema: Schema) -> None:
@@ -1130,36 +1091,6 @@ def _compare(
     following = _following(renamed, set(found))
     assert found == {k: v for k, v in differ.items() if k not in following}
     _fix_and_compare(old_dsn, want)
-
-
-def _positions(conn: psycopg.Connection[Any], catalog: Catalog) -> dict[int, Any]:
-    """Return ``(last_value, is_called)`` of every owned sequence, by OID.
-
-    As :func:`tests.renames._positions`, through ``regclass`` (other schemas).
-    """
-    out: dict[int, Any] = {}
-    for seq in catalog.sequences:
-        row = conn.execute("SELECT %s::oid::regclass::text", (seq.oid,)).fetchone()
-        assert row is not None
-        query = f"SELECT last_value, is_called FROM {row[0]}"
-        out[seq.oid] = conn.execute(query.encode()).fetchone()
-    return out
-
-
-def _fix_and_compare(dsn: str, want: dict[Ident, tuple[str, str]]) -> None:
-    """Run ``fix --apply``'s engine; the names must then equal *want*.
-
-    As :func:`tests.renames._fix_and_compare`, for several schemas.
-    """
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        before = read_catalog(conn)
-        positions = _positions(conn, before)
-        plan = make_plan(find_drift(before, Scope()), before)
-        apply_plan(conn, plan, catalog=before)
-        after = read_catalog(conn)
-        assert _positions(conn, after) == positions
-    assert identities(after) == want
-    assert _oids(after) == _oids(before)
 
 
 @settings(
