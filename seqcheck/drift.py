@@ -18,6 +18,7 @@ from seqcheck.conventions.judge import expected_name, guarded, judge_template
 from seqcheck.evidence import (
     Verdict,
     judge,
+    old_owners,
     today_middle,
     vouches,
     written_middle,
@@ -142,11 +143,11 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         verdict = verdicts[subject.oid]
         middle = written_middle(subject, verdict, olds.get(table_oid, {}), enc)
         if convention is not None and _templated(convention, subject):
-            expected = expected_name(convention, subject, verdicts[subject.oid])
+            expected = expected_name(convention, subject, verdict)
             namer.named(subject, expected, middle)
         else:
             expected = namer.choose(subject, middle)
-        findings.append(_finding(subject, verdicts[subject.oid], expected, schemas))
+        findings.append(_finding(subject, verdict, expected, schemas))
     digits = [
         s
         for s in subjects
@@ -234,6 +235,8 @@ def _weigh(
                 verdict = _witness_guard(subject, verdict, seen, enc, templated)
             if verdict.owner and subject.witness and verdict.tier is Tier.CERTAIN:
                 witnesses[table_oid].append((verdict.owner, verdict.truncated))
+                if olds.get(table_oid) and not templated:
+                    witnesses[table_oid] += old_owners(subject, olds[table_oid], enc)
             verdicts[subject.oid] = verdict
     return verdicts
 

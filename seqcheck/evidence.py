@@ -30,6 +30,7 @@ __all__ = [
     "column_choices",
     "judge",
     "middles",
+    "old_owners",
     "today_middle",
     "vouches",
     "written_middle",
@@ -145,6 +146,25 @@ def middles(
         for names, stale in column_choices(subject, olds)
         for middle in _finish(subject, names, enc)
     ]
+
+
+def old_owners(
+    subject: Subject, olds: dict[int, set[str]], enc: Encoding
+) -> list[tuple[str, bool]]:
+    """Return every ``(old owner, truncated)`` *subject*'s name reads as.
+
+    With column renames a name can read two ways (``t_a_b_key``: ``t`` and
+    today's ``a_b``, or ``t_a`` and old ``b``); a witness vouches with each.
+    """
+    parsed = split_label(subject.name, subject.label)
+    if parsed is None:
+        return []
+    full = subject.label + parsed.digits
+    found = (
+        _old_owner(subject.name, parsed.body, middle, full, enc)
+        for middle, _ in middles(subject, olds, enc)
+    )
+    return [f for f in found if f is not None and f[0] != subject.owner]
 
 
 def _reading(
