@@ -21,7 +21,7 @@ from seqcheck.naming import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from seqcheck.rules import Subject
 
@@ -160,11 +160,24 @@ def old_owners(
     if parsed is None:
         return []
     full = subject.label + parsed.digits
-    found = (
-        _old_owner(subject.name, parsed.body, middle, full, enc)
-        for middle, _ in middles(subject, olds, enc)
+    readings = _readings(
+        subject.name, parsed.body, middles(subject, olds, enc), full, enc
     )
-    return [f for f in found if f is not None and f[0] != subject.owner]
+    return [(old, cut) for _, _, old, cut in readings if old != subject.owner]
+
+
+def _readings(
+    name: str,
+    body: str,
+    candidates: list[tuple[str | None, tuple[str, ...]]],
+    label: str,
+    enc: Encoding,
+) -> Iterator[tuple[str | None, tuple[str, ...], str, bool]]:
+    """Yield each ``(middle, stale, old owner, truncated)`` that gives *name*."""
+    for middle, stale in candidates:
+        found = _old_owner(name, body, middle, label, enc)
+        if found is not None:
+            yield (middle, stale, *found)
 
 
 def _reading(
@@ -183,13 +196,10 @@ def _reading(
     of *owners* (proven on the same table) vouches for wins.
     """
     first = None
-    for middle, stale in candidates:
-        found = _old_owner(name, body, middle, label, enc)
-        if found is None:
-            continue
-        reading = (middle, stale, *found)
+    for reading in _readings(name, body, candidates, label, enc):
+        middle, _, old, _ = reading
         if not owners or any(
-            vouches(witness, name, owner=found[0], middle=middle, label=label, enc=enc)
+            vouches(witness, name, owner=old, middle=middle, label=label, enc=enc)
             for witness in owners
         ):
             return reading
