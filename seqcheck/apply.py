@@ -17,8 +17,9 @@ that round trips do not add up), every name read again. It commits only when
 effect and no other name changed. The last batch also judges drift inside its
 transaction and commits only if no finding it covers is reported again (so
 after it the scan is clean): the drift of the predicted catalog
-(:func:`~seqcheck.verify.predicted`, judged in a thread while the server runs
-the renames) when every name read matches it, else of the catalog read again.
+(:func:`~seqcheck.verify.predicted`, judged in a child process while the
+server runs the renames, :class:`_Forecast`) when the names read hold what the
+scan read, else of the catalog read again.
 A lock timeout (or a deadlock) rolls the batch back and retries it after a
 growing pause; when the retries are used up, the error names the sessions
 holding the lock.
@@ -31,7 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,18 +47,20 @@ from seqcheck.defaults import DEFAULT_RETRIES
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
+from seqcheck.forked import Forked
 from seqcheck.locks import Blocker, blockers, describe
 from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
+    assembled,
     lock_settings,
     object_names,
     set_lock_timeout,
     set_statement_timeout,
     statement_bytes,
+    step_names,
     timeout_text,
 )
 from seqcheck.verify import (
-    Expected,
     Names,
     Rename,
     expected,
@@ -231,23 +234,24 @@ def apply_plan(
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
     steps = [s for g in groups for s in g]
     every = renames(steps)
-    with ThreadPoolExecutor(1) as pool, _read_write(conn):
-        check_preflight(conn, steps)
-        # Judged while the renames run: the server does those.
-        forecast = None
-        if catalog is not None:
-            forecast = pool.submit(_Forecast.of, catalog, every, scope)
-        for number, batch in enumerate(groups, 1):
-            if on_batch is not None:
-                on_batch(number, len(groups))
-            committed = len(renames(done)) if done else 0
-            where = _Where(number, len(groups), committed)
-            run = _Run(
-                conn, scope, lock_timeout_ms, statement_timeout_ms, where, forecast
-            )
-            planned = every if len(groups) == 1 else renames(batch)
-            drift = run.with_retries(batch, planned, retries, pause)
-            done.extend(batch)
+    forecast = _Forecast(catalog, every, scope) if catalog is not None else None
+    try:
+        with _read_write(conn):
+            check_preflight(conn, steps)
+            for number, batch in enumerate(groups, 1):
+                if on_batch is not None:
+                    on_batch(number, len(groups))
+                committed = len(renames(done)) if done else 0
+                where = _Where(number, len(groups), committed)
+                run = _Run(
+                    conn, scope, lock_timeout_ms, statement_timeout_ms, where, forecast
+                )
+                planned = every if len(groups) == 1 else renames(batch)
+                drift = run.with_retries(batch, planned, retries, pause)
+                done.extend(batch)
+    finally:
+        if forecast is not None:
+            forecast.close()
     seconds = time.perf_counter() - started
     assert drift is not None  # the last batch re-runs drift
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
@@ -271,29 +275,58 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
             conn.read_only, conn.isolation_level = saved
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Forecast:
-    """The catalog after the whole plan, predicted, its names and its drift.
+    """The drift after the whole plan, judged in a child process.
 
-    Judged in a thread while the server runs the renames. When the names the
-    last batch reads after its renames are exactly the predicted catalog's
-    (:meth:`~seqcheck.verify.Expected.met_by`), this drift is the server's, and
-    the catalog need not be read again inside the transaction.
+    Judged from the scan's catalog as the plan leaves it
+    (:func:`~seqcheck.verify.predicted`), on another core while the server
+    runs the renames (:class:`~seqcheck.forked.Forked`). It is the server's
+    drift when the names the first batch reads before its renames are the
+    catalog's (:meth:`~seqcheck.verify.Expected.met_by`, checked in the child
+    too), each later batch starts from the names the one before committed,
+    and each batch did exactly its renames (:func:`~seqcheck.verify.unexpected`).
+    Otherwise the last batch reads the catalog again and judges it.
     """
 
     catalog: Catalog
-    names: Expected
-    drift: Drift
+    done: Sequence[Rename]
+    scope: Scope
+    pending: Forked[Drift | None] | None = None
+    committed: Names | None = None  # read after the last committed batch
+    intact: bool = True
 
-    @classmethod
-    def of(cls, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> _Forecast:
-        started = time.perf_counter()
-        after = predicted(catalog, done)
-        forecast = cls(after, expected(after), find_drift(after, scope))
-        log.debug(
-            "drift after the plan forecast in %.2f s", time.perf_counter() - started
-        )
-        return forecast
+    def start(self, before: Names) -> None:
+        """Fork the judgement from the first batch's names *before*."""
+        self.close()
+        catalog, done, scope = self.catalog, self.done, self.scope
+        self.pending = Forked(lambda: _judged_after(catalog, done, scope, before))
+
+    def follows(self, before: Names) -> None:
+        """Note a later batch's names *before*: the last batch's, or not."""
+        self.intact = self.intact and before == self.committed
+
+    def drift(self) -> Drift | None:
+        """Return the forecast drift, or ``None`` if it is not the server's."""
+        if self.pending is None or not self.intact:
+            return None
+        return self.pending.result()
+
+    def close(self) -> None:
+        if self.pending is not None:
+            self.pending.close()
+
+
+def _judged_after(
+    catalog: Catalog, done: Sequence[Rename], scope: Scope, before: Names
+) -> Drift | None:
+    """Return the drift of *catalog* after *done*, if *before* are its names."""
+    started = time.perf_counter()
+    if not expected(catalog).met_by(before):
+        return None
+    drift = find_drift(predicted(catalog, done), scope)
+    log.debug("drift after the plan forecast in %.2f s", time.perf_counter() - started)
+    return drift
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,7 +338,7 @@ class _Run:
     lock_timeout_ms: int
     statement_timeout_ms: int
     where: _Where
-    forecast: Future[_Forecast] | None = None
+    forecast: _Forecast | None = None
 
     def with_retries(
         self,
@@ -367,6 +400,11 @@ class _Run:
                 clock = _Clock(f"batch {self.where.number}")
                 before = _names(conn)
                 clock.lap("names read before")
+                if self.forecast is not None:
+                    if self.where.number == 1:
+                        self.forecast.start(before)
+                    else:
+                        self.forecast.follows(before)
                 _execute(conn, steps, careful=careful)
                 clock.lap(f"{len(steps)} renames run")
                 after = _names(conn)
@@ -374,11 +412,13 @@ class _Run:
                 found = unexpected(done, before, after)
                 clock.lap("renames verified")
                 if not found and self.where.number == self.where.total:
-                    drift = self.drift_after(after)
+                    drift = self.drift_after()
                     found = reported(done, drift)
                     clock.lap("drift judged")
                 if found:
                     raise _Unverified(found)
+            if self.forecast is not None:
+                self.forecast.committed = after
         except _StepFailed:
             raise
         except _Unverified as unverified:
@@ -404,11 +444,11 @@ class _Run:
             ) from None
         return drift
 
-    def drift_after(self, names: Names) -> Drift:
+    def drift_after(self) -> Drift:
         """Return the drift after the last batch: forecast, or read and judged."""
-        forecast = self.forecast.result() if self.forecast is not None else None
-        if forecast is not None and forecast.names.met_by(names):
-            return forecast.drift
+        forecast = self.forecast.drift() if self.forecast is not None else None
+        if forecast is not None:
+            return forecast
         log.debug("the catalog is not as forecast: reading it again")
         return find_drift(read_catalog(self.conn), self.scope)
 
@@ -513,21 +553,27 @@ def _execute(
     """Run *steps* in order; raise :class:`_StepFailed` for the first that fails.
 
     By default each chunk of statements is one simple query: a round trip per
-    chunk, not per statement (psql's pace, or better). *careful* pipelines
+    chunk, not per statement (psql's pace, or better), the next chunk's text
+    assembled in a thread while the server runs one. *careful* pipelines
     them with a cursor each, so that after a failure the first cursor without
     a successful result names the step that failed. The text comes from
     :func:`~seqcheck.statements.statement_bytes`, every identifier quoted by
     ``psycopg.sql.Identifier`` for this connection.
     """
-    texts = statement_bytes(steps, conn)
     if not careful:
-        for start in range(0, len(steps), _CHUNK):
-            chunk = steps[start : start + _CHUNK]
-            try:
-                conn.execute(b";\n".join(texts[start : start + _CHUNK]))
-            except psycopg.Error as exc:
-                raise _StepFailed(None, exc, start + len(chunk), chunk) from exc
+        quoted = step_names(steps, conn)
+        chunks = [steps[at : at + _CHUNK] for at in range(0, len(steps), _CHUNK)]
+        with ThreadPoolExecutor(1) as pool:  # the next chunk's text, meanwhile
+            made = pool.map(lambda c: b";\n".join(assembled(c, quoted)), chunks)
+            start = 0
+            for chunk, text in zip(chunks, made, strict=True):
+                start += len(chunk)
+                try:
+                    conn.execute(text)
+                except psycopg.Error as exc:
+                    raise _StepFailed(None, exc, start, chunk) from exc
         return
+    texts = statement_bytes(steps, conn)
     if not psycopg.Pipeline.is_supported():  # pragma: no cover - libpq < 14
         for number, (step, text) in enumerate(zip(steps, texts, strict=True), 1):
             try:

@@ -131,21 +131,21 @@ def split_plan(
         return ()
     graph = _Graph(catalog)
     units = _order_units(_units(plan.steps), graph)
-    if statements is not None:
-        locks = None
-    elif locks is not None:
+    if statements is None:
         total = {lock for step in plan.steps for lock in graph.locks(step)}
-        if len(total) <= locks:
-            locks = None  # everything fits in one transaction
+        if locks is None or len(total) <= locks:  # one transaction
+            return (Batch(tuple(step for unit in units for step in unit), len(total)),)
     batches: list[Batch] = []
     current: list[tuple[RenameStep, ...]] = []
     held: set[_Lock] = set()
     count = 0
     for unit in units:
         needed = {lock for step in unit for lock in graph.locks(step)}
-        over_locks = locks is not None and len(held | needed) > locks
-        over_steps = statements is not None and count + len(unit) > statements
-        if current and (over_locks or over_steps):
+        if statements is None:
+            over = locks is not None and len(held | needed) > locks
+        else:
+            over = count + len(unit) > statements
+        if current and over:
             batches.append(_batch(current, held))
             current, held, count = [], set(), 0
         current.append(unit)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "as_text",
+    "assembled",
     "begin",
     "comment",
     "lock_holders",
@@ -40,6 +41,7 @@ __all__ = [
     "statement",
     "statement_bytes",
     "statement_texts",
+    "step_names",
     "step_note",
     "timeout_text",
     "undo_script",
@@ -106,18 +108,32 @@ def statement_bytes(
 
     The text of :func:`statement` (byte for byte on a UTF-8 connection),
     built without a :class:`~psycopg.sql.Composed` per step, for plans of
-    tens of thousands of steps: the keywords are fixed ASCII text, and every
-    identifier is quoted by :class:`psycopg.sql.Identifier`
-    (:func:`quoted_names`); a qualified name joins its quoted parts with
-    ``.``, as ``Identifier(schema, name)`` does.
+    tens of thousands of steps: :func:`assembled` from :func:`step_names`.
     """
+    return assembled(steps, step_names(steps, context))
+
+
+def step_names(
+    steps: Sequence[RenameStep], context: AdaptContext | None = None
+) -> dict[str, bytes]:
+    """Return every identifier *steps* name, quoted (:func:`quoted_names`)."""
     named = [_named(step) for step in steps]
     names = {s.schema for s in steps} | {s.new for s in steps}
     names |= {owner for owner, _ in named}
     names |= {old for _, old in named if old is not None}
-    quoted = quoted_names(list(names), context)
+    return quoted_names(list(names), context)
+
+
+def assembled(steps: Sequence[RenameStep], quoted: dict[str, bytes]) -> list[bytes]:
+    """Return each of *steps*' statements from its identifiers as *quoted*.
+
+    Pure: the keywords are fixed ASCII text, and every identifier comes from
+    *quoted* (:func:`step_names`); a qualified name joins its quoted parts
+    with ``.``, as ``Identifier(schema, name)`` does.
+    """
     done: list[bytes] = []
-    for step, (owner, old) in zip(steps, named, strict=True):
+    for step in steps:
+        owner, old = _named(step)
         head, verb = _BYTE_HEADS[step.statement]
         parts = [head, quoted[step.schema], b".", quoted[owner], verb]
         if old is not None:
@@ -318,11 +334,11 @@ def rename_privileges() -> sql.SQL:
         " pg_catalog.pg_get_userbyid(c.relowner)::text AS owner,"
         " pg_catalog.pg_has_role(c.relowner, 'USAGE') AS owned,"
         " pg_catalog.has_schema_privilege(n.oid, 'USAGE') AS usable,"
-        " (c.oid::int8 <> ALL (%(creating)s::int8[])"
+        " (c.oid::int8 <> ALL (%(creating)b::int8[])"
         " OR pg_catalog.has_schema_privilege(n.oid, 'CREATE')) AS creatable"
         " FROM pg_catalog.pg_class c"
         " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE c.oid::int8 = ANY (%(relations)s::int8[])"
+        " WHERE c.oid::int8 = ANY (%(relations)b::int8[])"
         " UNION ALL"
         " SELECT 'constraint', n.nspname::text, k.conname::text,"
         " pg_catalog.pg_get_userbyid(coalesce(r.relowner, t.typowner))::text,"
@@ -332,7 +348,7 @@ def rename_privileges() -> sql.SQL:
         " JOIN pg_catalog.pg_namespace n ON n.oid = k.connamespace"
         " LEFT JOIN pg_catalog.pg_class r ON r.oid = k.conrelid"
         " LEFT JOIN pg_catalog.pg_type t ON t.oid = k.contypid"
-        " WHERE k.oid::int8 = ANY (%(constraints)s::int8[])"
+        " WHERE k.oid::int8 = ANY (%(constraints)b::int8[])"
         " UNION ALL"
         " SELECT 'statistics', n.nspname::text, s.stxname::text,"
         " pg_catalog.pg_get_userbyid(s.stxowner)::text,"
@@ -341,7 +357,7 @@ def rename_privileges() -> sql.SQL:
         " pg_catalog.has_schema_privilege(n.oid, 'CREATE')"
         " FROM pg_catalog.pg_statistic_ext s"
         " JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace"
-        " WHERE s.oid::int8 = ANY (%(statistics)s::int8[])"
+        " WHERE s.oid::int8 = ANY (%(statistics)b::int8[])"
         ") o WHERE NOT (o.owned AND o.usable AND o.creatable)"
         " ORDER BY o.schema, o.name"
     )
@@ -400,7 +416,7 @@ def lock_holders() -> sql.SQL:
         " AND l.database IN (0, (SELECT d.oid FROM pg_catalog.pg_database d"
         " WHERE d.datname = pg_catalog.current_database()))"
         " AND ((l.locktype = 'relation'"
-        " AND l.relation::int8 = ANY (%(relations)s::int8[]))"
+        " AND l.relation::int8 = ANY (%(relations)b::int8[]))"
         " OR (l.locktype = 'object' AND l.objid::int8 = ANY (%(objects)s::int8[])))"
         " ORDER BY l.granted DESC, l.pid"
     )

@@ -191,12 +191,14 @@ def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]
             found.append(f"{_what(rename)} is gone")
         elif got[1] != rename.new:
             found.append(f"{_what(rename)} is named {got[1]!r}, not {rename.new!r}")
-    for at, (schema, old) in sorted(was.items()):  # in catalog order
+    changed: list[tuple[int, str, str, str]] = []
+    for at, (schema, old) in was.items():
         got = now.get(at)
         if got is None or got[1] == old or at in planned:
             continue
-        if (at & 3, old, got[1]) in along:
-            continue
+        if (at & 3, old, got[1]) not in along:
+            changed.append((at, schema, old, got[1]))
+    for at, schema, old, new in sorted(changed):  # in catalog order
         if at & 3 == _COLUMN:
             if everything is None:
                 everything = {k: (schema, name) for k, schema, name in after}
@@ -204,7 +206,7 @@ def unexpected(done: Sequence[Rename], before: Names, after: Names) -> list[str]
             what = f"column {old} of {schema}.{owner}"
         else:
             what = f"{_SPACE_NAMES[at & 3]} {schema}.{old}"
-        found.append(f"{what} is now named {got[1]!r}, not planned")
+        found.append(f"{what} is now named {new!r}, not planned")
     return found
 
 
