@@ -118,7 +118,7 @@ def breakdown(stderr: str) -> str:
         "catalog read": "catalog read",
         "drift": "drift judged",
         "plan": "plan made",
-        "forecast (in a thread)": "drift after the plan forecast",
+        "forecast (in a child process)": "drift after the plan forecast",
         "renames and verification": "applied",
     }
     return ", ".join(
