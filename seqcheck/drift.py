@@ -137,8 +137,20 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     keys = {s.oid for s in chosen if s.kind is Kind.FKEY}
     chosen = [s for s in chosen if s.key_oid not in keys]  # rows follow their key
     namer = Namer(catalog, enc, chosen)
+    digits = [
+        s
+        for s in subjects
+        if s.oid in verdicts and verdicts[s.oid].clean_digits and s.key_oid not in keys
+    ]
+    following = {s.oid for s in digits}
     findings: list[Finding] = []
-    for subject in sorted(chosen, key=lambda s: s.oid):
+    # In OID order, as a fresh build creates them: an older name with
+    # collision digits takes a plain name the run frees before a newer
+    # renamed object can.
+    for subject in sorted([*chosen, *digits], key=lambda s: s.oid):
+        if subject.oid in following:
+            findings += _followed(subject, namer, scope, schemas, enc)
+            continue
         table_oid = subject.table.oid if subject.table else 0
         verdict = verdicts[subject.oid]
         middle = written_middle(subject, verdict, olds.get(table_oid, {}), enc)
@@ -148,21 +160,6 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         else:
             expected = namer.choose(subject, middle)
         findings.append(_finding(subject, verdict, expected, schemas))
-    digits = [
-        s
-        for s in subjects
-        if s.oid in verdicts and verdicts[s.oid].clean_digits and s.key_oid not in keys
-    ]
-    for subject in sorted(digits, key=lambda s: s.oid):
-        middle = today_middle(subject, enc)
-        lower = namer.follow(subject, middle)
-        if lower is not None:
-            freed = Verdict(Tier.CERTAIN, Reason.NAME_FREED)
-            findings.append(_finding(subject, freed, lower, schemas))
-        elif scope.strict and namer.plain_is_free(subject, middle):
-            plain = build(subject.owner, middle, subject.label, enc)
-            custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
-            findings.append(_finding(subject, custom, plain, schemas))
     if scope.kind_in(Kind.INDEX_COLUMN):
         names = {oid: schema.name for oid, schema in schemas.items()}
         findings += index_column_findings(catalog.indexes, tables, names, stale)
@@ -181,6 +178,30 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
         rows=namer.rows(),
     )
+
+
+def _followed(
+    subject: Subject,
+    namer: Namer,
+    scope: Scope,
+    schemas: dict[int, Schema],
+    enc: Encoding,
+) -> list[Finding]:
+    """Return the finding for a default name with collision digits, if any.
+
+    A lower number the run frees is taken (certain); with ``--strict``, a
+    plain name nobody holds is reported (custom).
+    """
+    middle = today_middle(subject, enc)
+    lower = namer.follow(subject, middle)
+    if lower is not None:
+        freed = Verdict(Tier.CERTAIN, Reason.NAME_FREED)
+        return [_finding(subject, freed, lower, schemas)]
+    if scope.strict and namer.plain_is_free(subject, middle):
+        plain = build(subject.owner, middle, subject.label, enc)
+        custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
+        return [_finding(subject, custom, plain, schemas)]
+    return []
 
 
 def _templated(convention: Template, subject: Subject) -> bool:

@@ -11,7 +11,7 @@ on the same columns in a single ``CREATE TABLE``, as PostgreSQL names them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from seqcheck.clones import RowTarget, referenced_rows, row_rule
@@ -59,11 +59,22 @@ class Namer:
         self._freed: dict[tuple[int, str], set[str]] = defaultdict(set)
         self._indexes: dict[tuple[int, str, str], dict[tuple[str, int], int]] = {}
         self._hints: dict[tuple[int, tuple[str, ...], NameRule], int] = {}
+        # Constraint names are unique per table, not per schema: a name one
+        # renamed constraint leaves stays taken while another holds it (but
+        # not a copy that carries its parent's name and is renamed with it).
+        parents = {c.oid: c.name for c in catalog.constraints}
+        self._holders = Counter(
+            (c.schema_oid, c.name)
+            for c in catalog.constraints
+            if not _is_copy(c, parents)
+        )
+        self._holders.update(
+            (i.schema_oid, i.name) for i in catalog.indexes if i.constraint_type
+        )
         renamed = list(renamed)
         for subject in renamed:
             for space in spaces(subject.kind):
-                self._taken[(subject.schema_oid, space)].discard(subject.name)
-                self._freed[(subject.schema_oid, space)].add(subject.name)
+                self._leave(subject.schema_oid, space, subject.name)
         keys = {s.oid: s.name for s in renamed if s.kind is Kind.FKEY and not s.key_oid}
         found = referenced_rows(catalog, keys)
         self._old = dict(keys)
@@ -76,8 +87,7 @@ class Namer:
                 self._up[con.oid] = con.parent_oid
                 self._key_of[con.oid] = key
                 self._pending.append(con)
-                self._taken[(con.schema_oid, "constraint")].discard(con.name)
-                self._freed[(con.schema_oid, "constraint")].add(con.name)
+                self._leave(con.schema_oid, "constraint", con.name)
         self._pending.sort(key=lambda con: con.oid, reverse=True)
         self._new: dict[int, str] = {}
         self._keys: dict[int, tuple[str, str | None]] = {}  # OID: table, middle
@@ -171,7 +181,7 @@ class Namer:
         parsed = split_label(subject.name, subject.label)
         if parsed is None or not parsed.digits:
             return None
-        self._name_rows(before=None)
+        self._name_rows(before=subject.oid)
         if not self._lower_freed(subject, middle, int(parsed.digits)):
             return None
         for space in spaces(subject.kind):
@@ -181,7 +191,8 @@ class Namer:
         if name == subject.name:
             return None
         for space in spaces(subject.kind):
-            self._free(subject.schema_oid, space, subject.name)
+            self._leave(subject.schema_oid, space, subject.name)
+        self._hints.clear()  # its old name may be free now
         return name
 
     def _lower_freed(self, subject: Subject, middle: str | None, number: int) -> bool:
@@ -218,6 +229,16 @@ class Namer:
                 _index_name(index, name, label)
         return index
 
+    def _leave(self, schema_oid: int, space: str, name: str) -> None:
+        """Count *name* as left by one holder: free once no other holds it."""
+        if space == "constraint":
+            self._holders[(schema_oid, name)] -= 1
+            if self._holders[(schema_oid, name)] > 0:
+                self._taken[(schema_oid, space)].add(name)
+                return
+        self._taken[(schema_oid, space)].discard(name)
+        self._free(schema_oid, space, name)
+
     def _free(self, schema_oid: int, space: str, name: str) -> None:
         """Count *name* as freed by the run."""
         self._freed[(schema_oid, space)].add(name)
@@ -229,6 +250,17 @@ class Namer:
         """Tell whether the digit-less default name of *subject* is free."""
         plain = build(subject.owner, middle, subject.label, self._enc)
         return plain != subject.name and not self._is_taken(subject, plain)
+
+
+def _is_copy(con: Constraint, names: dict[int, str]) -> bool:
+    """Tell whether *con* is a copy named as the constraint it comes from.
+
+    An inherited CHECK or NOT NULL, or a foreign key's partition copy: both
+    renamed with their parent (NAMING.md §5.1; :mod:`seqcheck.clones`).
+    """
+    if con.inherit_count > 0:  # named as its parent's, merged or not
+        return True
+    return con.parent_oid != 0 and names.get(con.parent_oid) == con.name
 
 
 def _index_name(index: dict[tuple[str, int], int], name: str, label: str) -> None:
