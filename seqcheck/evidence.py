@@ -188,13 +188,17 @@ def _reading(
     label: str,
     owners: Sequence[tuple[str, bool]],
     enc: Encoding,
+    vouched: bool = False,
 ) -> tuple[str | None, tuple[str, ...], str, bool] | None:
     """Return the first ``(middle, stale, old owner, truncated)`` that gives *name*.
 
     A name can read two ways (``t_a_b_idx``: table ``t`` and column ``a_b``,
     or table ``t_a`` and column ``b``): the first reading whose old owner one
-    of *owners* (proven on the same table) vouches for wins.
+    of *owners* (proven on the same table) vouches for wins; with *vouched*,
+    only such a reading.
     """
+    if vouched and not owners:
+        return None
     first = None
     for reading in _readings(name, body, candidates, label, enc):
         middle, _, old, _ = reading
@@ -204,7 +208,7 @@ def _reading(
         ):
             return reading
         first = first or reading
-    return first
+    return None if vouched else first
 
 
 def vouches(
@@ -324,6 +328,14 @@ def judge(
     now = [m for m, stale in candidates if not stale]
     if any(build(owner, middle, full, enc) == name for middle in now[1:]):
         return _clean(parsed.digits, today)
+    # A witness's old owner first: the name was built before the table's
+    # rename, with the columns of that time (t_a_b_c…_stat on t_a_b, not
+    # t_a + b, c… although both give the name).
+    reading = _reading(
+        name, parsed.body, candidates, label=full, owners=owners, enc=enc, vouched=True
+    )
+    if reading is not None and reading[2] != owner:
+        return _renamed(reading, parsed.digits)
     for middle, stale in candidates:
         if stale and build(owner, middle, full, enc) == name:
             return Verdict(
@@ -337,17 +349,7 @@ def judge(
         name, parsed.body, candidates, label=full, owners=owners, enc=enc
     )
     if reading is not None:
-        middle, stale, old, cut = reading
-        reason = Reason.BOTH_RENAMED if stale else Reason.TABLE_RENAMED
-        return Verdict(
-            Tier.CERTAIN,
-            reason,
-            " ".join((old, *stale)),
-            old,
-            cut,
-            middle,
-            parsed.digits,
-        )
+        return _renamed(reading, parsed.digits)
     if subject.kind is not Kind.INDEX and subject.parts is not None and subject.table:
         stale_middle = _likely_middle(subject, parsed.body, full, today, enc)
         if stale_middle is not None:
@@ -355,6 +357,17 @@ def judge(
                 Tier.LIKELY, Reason.COLUMN_RENAMED, stale_middle, digits=parsed.digits
             )
     return Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT, digits=parsed.digits)
+
+
+def _renamed(
+    reading: tuple[str | None, tuple[str, ...], str, bool], digits: str
+) -> Verdict:
+    """Return the verdict of a name that reads with an old owner part."""
+    middle, stale, old, cut = reading
+    reason = Reason.BOTH_RENAMED if stale else Reason.TABLE_RENAMED
+    return Verdict(
+        Tier.CERTAIN, reason, " ".join((old, *stale)), old, cut, middle, digits
+    )
 
 
 def _likely_middle(
