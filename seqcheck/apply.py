@@ -275,32 +275,34 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
             conn.read_only, conn.isolation_level = saved
 
 
-@dataclass(slots=True)
 class _Forecast:
-    """The drift after the whole plan, judged in a child process.
+    """The drift after the whole plan, judged in child processes.
 
     Judged from the scan's catalog as the plan leaves it
-    (:func:`~seqcheck.verify.predicted`), on another core while the server
-    runs the renames (:class:`~seqcheck.forked.Forked`). It is the server's
-    drift when the names the first batch reads before its renames are the
-    catalog's (:meth:`~seqcheck.verify.Expected.met_by`, checked in the child
-    too), each later batch starts from the names the one before committed,
-    and each batch did exactly its renames (:func:`~seqcheck.verify.unexpected`).
-    Otherwise the last batch reads the catalog again and judges it.
+    (:func:`~seqcheck.verify.predicted`) in a child process forked before
+    anything is sent (:class:`~seqcheck.forked.Forked`), on another core
+    while this one checks privileges, reads names and the server renames. It
+    is the server's drift when the names the first batch reads before its
+    renames are the catalog's (:meth:`~seqcheck.verify.Expected.met_by`, in a
+    second child forked once they are read), each later batch starts from
+    the names the one before committed, and each batch did exactly its
+    renames (:func:`~seqcheck.verify.unexpected`). Otherwise the last batch
+    reads the catalog again and judges it.
     """
 
-    catalog: Catalog
-    done: Sequence[Rename]
-    scope: Scope
-    pending: Forked[Drift | None] | None = None
-    committed: Names | None = None  # read after the last committed batch
-    intact: bool = True
+    def __init__(self, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> None:
+        self.catalog = catalog
+        self.judged = Forked(lambda: _judged_after(catalog, done, scope))
+        self.checked: Forked[bool] | None = None
+        self.committed: Names | None = None  # read after the last committed batch
+        self.intact = True
 
     def start(self, before: Names) -> None:
-        """Fork the judgement from the first batch's names *before*."""
-        self.close()
-        catalog, done, scope = self.catalog, self.done, self.scope
-        self.pending = Forked(lambda: _judged_after(catalog, done, scope, before))
+        """Check the first batch's names *before* against the catalog (forked)."""
+        if self.checked is not None:
+            self.checked.close()
+        catalog = self.catalog
+        self.checked = Forked(lambda: expected(catalog).met_by(before))
 
     def follows(self, before: Names) -> None:
         """Note a later batch's names *before*: the last batch's, or not."""
@@ -308,22 +310,19 @@ class _Forecast:
 
     def drift(self) -> Drift | None:
         """Return the forecast drift, or ``None`` if it is not the server's."""
-        if self.pending is None or not self.intact:
+        if self.checked is None or not self.intact or not self.checked.result():
             return None
-        return self.pending.result()
+        return self.judged.result()
 
     def close(self) -> None:
-        if self.pending is not None:
-            self.pending.close()
+        self.judged.close()
+        if self.checked is not None:
+            self.checked.close()
 
 
-def _judged_after(
-    catalog: Catalog, done: Sequence[Rename], scope: Scope, before: Names
-) -> Drift | None:
-    """Return the drift of *catalog* after *done*, if *before* are its names."""
+def _judged_after(catalog: Catalog, done: Sequence[Rename], scope: Scope) -> Drift:
+    """Return the drift of *catalog* after *done*."""
     started = time.perf_counter()
-    if not expected(catalog).met_by(before):
-        return None
     drift = find_drift(predicted(catalog, done), scope)
     log.debug("drift after the plan forecast in %.2f s", time.perf_counter() - started)
     return drift
