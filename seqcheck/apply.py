@@ -47,7 +47,7 @@ from seqcheck.defaults import DEFAULT_RETRIES
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
-from seqcheck.forked import Forked
+from seqcheck.forked import ChildFailed, Forked
 from seqcheck.locks import Blocker, blockers, describe
 from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
@@ -309,10 +309,18 @@ class _Forecast:
         self.intact = self.intact and before == self.committed
 
     def drift(self) -> Drift | None:
-        """Return the forecast drift, or ``None`` if it is not the server's."""
-        if self.checked is None or not self.intact or not self.checked.result():
+        """Return the forecast drift, or ``None`` if it is not the server's.
+
+        Also ``None`` when a child failed (it was killed, say): the catalog
+        is then read again.
+        """
+        try:
+            if self.checked is None or not self.intact or not self.checked.result():
+                return None
+            return self.judged.result()
+        except ChildFailed as failed:
+            log.debug("the forecast failed: %s", failed)
             return None
-        return self.judged.result()
 
     def close(self) -> None:
         self.judged.close()

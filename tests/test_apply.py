@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from seqcheck import apply
 from seqcheck.apply import ApplyResult, apply_plan
 from seqcheck.connect import connect
 from seqcheck.errors import SeqcheckError
@@ -284,3 +285,44 @@ def test_a_plan_that_misses_its_target_is_rolled_back(
     assert "'marathon_id_seq1' should be 'snickers_id_seq'" in message
     assert "rolled back" in message
     assert state(db.dsn).names == before
+
+
+def test_the_forecast_judges_the_drift_after(
+    db: TestDB, conn: psycopg.Connection[Any]
+) -> None:
+    """With the scan's catalog, the last batch's drift is forecast in a child."""
+    run_sql(db.dsn, STORY)
+    found = scan(conn)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert result.renames and result.drift.findings == ()
+    assert scan(conn).drift.findings == ()
+
+
+def test_a_failed_forecast_reads_the_catalog_again(
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(apply, "_judged_after", broken)
+    run_sql(db.dsn, STORY)
+    found = scan(conn)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert result.renames and result.drift.findings == ()
+
+
+def test_a_change_since_the_scan_is_judged_not_forecast(
+    db: TestDB, conn: psycopg.Connection[Any]
+) -> None:
+    """Renamed after the scan: the forecast is not the server's drift."""
+    run_sql(db.dsn, STORY)
+    found = scan(conn)
+    run_sql(
+        db.dsn,
+        "create table mars (id serial primary key); alter table mars rename to twix",
+    )
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    names = {f.name for f in result.drift.findings}
+    assert names == {"mars_id_seq", "mars_pkey"} | (
+        {"mars_id_not_null"} if db.server.major >= 18 else set()
+    )
