@@ -111,3 +111,47 @@ def test_bad_lock_timeout_is_a_usage_error() -> None:
         seqcheck("fix", "--lock-timeout", "soon"), "invalid --lock-timeout 'soon'"
     )
     assert_error(seqcheck("fix", "--nope"), "no such option: --nope", "fix --help")
+
+
+def test_apply_json_reports_the_renames_and_what_is_left(
+    story: TestDB, tmp_path: Path
+) -> None:
+    run_sql(
+        story.dsn,
+        "create table mars (id serial primary key, bar text);"
+        " create function next_mars() returns bigint language sql"
+        " as $$ select nextval('mars_id_seq') $$;"
+        " alter table mars rename to twix",
+    )
+    out = tmp_path / "applied.json"
+    result = seqcheck("fix", story.dsn, "--apply", "-f", "json", "-o", str(out))
+    assert (result.code, result.out) == (1, ""), result  # mars_id_seq left
+    assert "warning: not renaming public.mars_id_seq: named as text" in result.err
+    document = json.loads(out.read_text(encoding="utf-8"))
+    assert list(document)[:4] == ["version", "tool", "database", "applied"]
+    applied = document["applied"]
+    assert applied["transactions"] == 1
+    renames = {(r["kind"], r["old"]): r["new"] for r in applied["renames"]}
+    assert renames[("sequence", "marathon_id_seq")] == "snickers_id_seq"
+    assert renames[("pkey", "mars_pkey")] == "twix_pkey"
+    assert renames[("index-column", "weight_g")] == "grams"
+    column = next(r for r in applied["renames"] if r["kind"] == "index-column")
+    assert column["index"] and column["table"] == "snickers"
+    assert applied["statements"] == len(applied["renames"])
+    left = [f for t in document["tables"] for f in t["findings"]]
+    assert [(f["name"], f["statement"]) for f in left] == [("mars_id_seq", None)]
+    assert left[0]["text_references"][0]["kind"] == "function-body"
+    assert document["summary"]["findings"] == 1
+    again = seqcheck("fix", story.dsn, "--apply", "-f", "json")
+    assert again.code == 1
+    assert json.loads(again.out)["applied"]["renames"] == []
+
+
+@pytest.mark.parametrize("fmt", ["sql", "alembic", "github", "junit", "sarif"])
+def test_apply_refuses_a_script_or_ci_format(story: TestDB, fmt: str) -> None:
+    assert_error(
+        seqcheck("fix", story.dsn, "--apply", "-f", fmt),
+        f"--apply reports what it renamed as a table or as json, not {fmt}",
+        f"seqcheck fix --format {fmt} -o FILE",
+    )
+    assert seqcheck("fix", story.dsn).code == 1  # nothing was renamed

@@ -38,6 +38,10 @@ from seqcheck.options import Format, Shared, with_shared
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from seqcheck.apply import ApplyResult
+    from seqcheck.findings import Finding
+    from seqcheck.pipeline import Scanned
+
 # The rest of seqcheck is imported inside the commands that need it: psycopg
 # and the pipeline, the renderers, the embedded server and ``apply`` would
 # otherwise cost every command, ``--help`` included, some 350 ms to import.
@@ -268,7 +272,6 @@ def fix(
         from seqcheck.config import load_config
         from seqcheck.pipeline import failing
         from seqcheck.progress import Progress
-        from seqcheck.render import fix as render_fix
 
         if shared.dsns and len(shared.dsns) > 1:
             raise SeqcheckError(
@@ -318,11 +321,33 @@ def fix(
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)
         if not shared.quiet:
-            references = found.scanned.references
-            _write(render_fix.applied(result, left, references), shared.output)
+            _write(_applied(shared, found.scanned, result, left), shared.output)
         return EXIT_DRIFT if left else EXIT_CLEAN
 
     return _guarded(body, debug=shared.debug)
+
+
+def _applied(
+    shared: Shared, scanned: Scanned, result: ApplyResult, left: tuple[Finding, ...]
+) -> str:
+    """Return what ``fix --apply`` renamed, and *left*, in ``--format``."""
+    from seqcheck.render import fix as render_fix
+
+    if shared.output_format is not Format.JSON:
+        return render_fix.applied(result, left, scanned.references)
+    from seqcheck.plan import Plan
+    from seqcheck.render import json as render_json
+    from seqcheck.render.report import Report
+
+    after = Report(
+        replace(result.drift, findings=left),
+        Plan(()),
+        scanned.server,
+        __version__,
+        scanned.scope.strict,
+        references=scanned.references,
+    )
+    return render_json.applied(result, after)
 
 
 #: ``--pg-bin`` of the commands that start their own server.

@@ -279,8 +279,17 @@ class _Emit:
 
 
 def _check_emit(shared: Shared, emit: _Emit, *, apply: bool) -> None:
-    """Refuse ``--reverse`` and ``--revision`` where they mean nothing."""
+    """Refuse ``--reverse``, ``--revision`` and formats where they mean nothing.
+
+    ``--apply`` reports what it renamed as a table or as json.
+    """
     fmt = shared.output_format
+    if apply and fmt not in {Format.TABLE, Format.JSON}:
+        raise SeqcheckError(
+            f"--apply reports what it renamed as a table or as json, not {fmt}",
+            hint=f"seqcheck fix --format {fmt} -o FILE writes the plan without"
+            " applying it",
+        )
     if emit.reverse and (apply or fmt is not Format.SQL):
         raise SeqcheckError(
             "--reverse writes an undo script and needs --format sql",

@@ -13,16 +13,17 @@ from seqcheck.findings import Tier
 from seqcheck.render.report import by_table, fixes
 
 if TYPE_CHECKING:
+    from seqcheck.apply import ApplyResult
     from seqcheck.findings import Finding
     from seqcheck.references import TextReference
     from seqcheck.render.report import Databases, Fix, Report
 
-__all__ = ["VERSION", "document", "render", "several"]
+__all__ = ["VERSION", "applied", "document", "render", "several"]
 
 #: The document's format version; bump it on any incompatible change.
 VERSION = 1
 
-_Json = str | int | bool | None | list["_Json"] | dict[str, "_Json"]
+_Json = str | int | float | bool | None | list["_Json"] | dict[str, "_Json"]
 
 
 def render(report: Report) -> str:
@@ -53,6 +54,45 @@ def several(scans: Databases) -> str:
         "databases": databases,
     }
     return json.dumps(doc, ensure_ascii=False) + "\n"
+
+
+def applied(result: ApplyResult, after: Report) -> str:
+    """Return what ``fix --apply`` renamed, and the findings it left, as one document.
+
+    The scan document of *after* (the findings left, which ``fix`` did not
+    plan), with ``applied`` after ``database``: ``transactions``,
+    ``statements`` and ``seconds``, and ``renames``, each object's first
+    and last name (``kind``, ``schema``, ``table``, ``index`` for an index
+    column, ``old``, ``new``) with the places that still name it as text
+    under its old name (``text_references``, as in findings).
+    """
+    doc = document(after)
+    references = after.references
+    renames: list[_Json] = [
+        {
+            "kind": r.kind.value,
+            "schema": r.schema,
+            "table": r.table,
+            "index": r.index or None,
+            "old": r.old,
+            "new": r.new,
+            "text_references": [
+                {"kind": t.kind, "where": t.where, "text": t.text}
+                for t in references.of_object(r.kind, r.object_oid)
+            ],
+        }
+        for r in result.renames
+    ]
+    done: dict[str, _Json] = {
+        "transactions": result.batches,
+        "statements": len(result.steps),
+        "seconds": round(result.seconds, 3),
+        "renames": renames,
+    }
+    head = ("version", "tool", "database")
+    whole = {k: doc[k] for k in head} | {"applied": done}
+    whole |= {k: v for k, v in doc.items() if k not in head}
+    return json.dumps(whole, ensure_ascii=False) + "\n"
 
 
 def document(report: Report) -> dict[str, _Json]:
