@@ -568,10 +568,18 @@ def _execute(
     ``psycopg.sql.Identifier`` for this connection.
     """
     if not careful:
-        quoted = step_names(steps, conn)
+        # In UTF-8, Identifier quotes without the connection exactly as libpq
+        # does, so all of the text is made in the thread; in another encoding
+        # libpq quotes every name here first (a connection is not shared).
+        utf8 = conn.info.encoding == "utf-8"
+        quoted = {} if utf8 else step_names(steps, conn)
+
+        def text_of(chunk: Sequence[RenameStep]) -> bytes:
+            return b";\n".join(assembled(chunk, step_names(chunk) if utf8 else quoted))
+
         chunks = [steps[at : at + _CHUNK] for at in range(0, len(steps), _CHUNK)]
         with ThreadPoolExecutor(1) as pool:  # the next chunk's text, meanwhile
-            made = pool.map(lambda c: b";\n".join(assembled(c, quoted)), chunks)
+            made = pool.map(text_of, chunks)
             start = 0
             for chunk, text in zip(chunks, made, strict=True):
                 start += len(chunk)

@@ -22,6 +22,7 @@ from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
 from seqcheck.pipeline import Scanned, scan_connection
 from seqcheck.plan import Phase, Plan
+from seqcheck.statements import statement_bytes
 from tests.fix_server import TestDB, run_sql
 from tests.test_cli import HOSTILE
 
@@ -326,3 +327,15 @@ def test_a_change_since_the_scan_is_judged_not_forecast(
     assert names == {"mars_id_seq", "mars_pkey"} | (
         {"mars_id_not_null"} if db.server.major >= 18 else set()
     )
+
+
+def test_utf8_statements_need_no_connection(
+    db: TestDB, conn: psycopg.Connection[Any]
+) -> None:
+    """In UTF-8, psycopg quotes as libpq does: the renames' text is made apart."""
+    run_sql(db.dsn, HOSTILE)
+    steps = scan(conn).plan.steps
+    assert conn.info.encoding == "utf-8"
+    named = "".join(f"{s.schema}{s.table}{s.old}{s.new}" for s in steps)
+    assert '"' in named and "😀" in named and "é" in named
+    assert statement_bytes(steps) == statement_bytes(steps, conn)
