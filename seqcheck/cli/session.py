@@ -284,12 +284,6 @@ def _check_emit(shared: Shared, emit: _Emit, *, apply: bool) -> None:
     ``--apply`` reports what it renamed as a table or as json.
     """
     fmt = shared.output_format
-    if apply and fmt not in {Format.TABLE, Format.JSON}:
-        raise SeqcheckError(
-            f"--apply reports what it renamed as a table or as json, not {fmt}",
-            hint=f"seqcheck fix --format {fmt} -o FILE writes the plan without"
-            " applying it",
-        )
     if emit.reverse and (apply or fmt is not Format.SQL):
         raise SeqcheckError(
             "--reverse writes an undo script and needs --format sql",
@@ -304,6 +298,12 @@ def _check_emit(shared: Shared, emit: _Emit, *, apply: bool) -> None:
                 f"{option} names an Alembic revision and needs --format alembic",
                 hint="seqcheck fix --format alembic -o versions/FILE.py",
             )
+    if apply and fmt not in {Format.TABLE, Format.JSON}:
+        raise SeqcheckError(
+            f"--apply reports what it renamed as a table or as json, not {fmt}",
+            hint=f"seqcheck fix --format {fmt} -o FILE writes the plan without"
+            " applying it",
+        )
 
 
 def _warn_refused(shared: Shared, scanned: Scanned) -> None:
