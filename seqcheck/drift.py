@@ -136,12 +136,12 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     ]
     keys = {s.oid for s in chosen if s.kind is Kind.FKEY}
     chosen = [s for s in chosen if s.key_oid not in keys]  # rows follow their key
-    namer = Namer(catalog, enc, chosen)
     digits = [
         s
         for s in subjects
         if s.oid in verdicts and verdicts[s.oid].clean_digits and s.key_oid not in keys
     ]
+    namer = Namer(catalog, enc, chosen, digits)
     following = {s.oid for s in digits}
     findings: list[Finding] = []
     # In OID order, as a fresh build creates them: an older name with
@@ -189,14 +189,16 @@ def _followed(
 ) -> list[Finding]:
     """Return the finding for a default name with collision digits, if any.
 
-    A lower number the run frees is taken (certain); with ``--strict``, a
-    plain name nobody holds is reported (custom).
+    A lower number the run frees is taken, and a name an older object took
+    in this run is left for the next free one (both certain); with
+    ``--strict``, a plain name nobody holds is reported (custom).
     """
     middle = today_middle(subject, enc)
-    lower = namer.follow(subject, middle)
-    if lower is not None:
-        freed = Verdict(Tier.CERTAIN, Reason.NAME_FREED)
-        return [_finding(subject, freed, lower, schemas)]
+    moved = namer.follow(subject, middle)
+    if moved is not None:
+        name, taken = moved
+        why = Reason.NAME_TAKEN if taken else Reason.NAME_FREED
+        return [_finding(subject, Verdict(Tier.CERTAIN, why), name, schemas)]
     if scope.strict and namer.plain_is_free(subject, middle):
         plain = build(subject.owner, middle, subject.label, enc)
         custom = Verdict(Tier.CUSTOM, Reason.NOT_DEFAULT)
@@ -226,11 +228,13 @@ def _weigh(
 ) -> dict[int, Verdict]:
     """Judge every subject, then apply the witness and copy guards (DESIGN.md)."""
     # Where a check or NOT NULL could have been copied from: a table's own
-    # constraint, not one it inherits (a partition's copy of its parent's).
+    # constraint, not one it inherits (a partition's copy of its parent's),
+    # merged with a local one or not (SET NOT NULL on a partition keeps the
+    # parent's name).
     copies: dict[tuple[int, str], set[str]] = defaultdict(set)
     table_names = {t.oid: t.name for t in catalog.tables}
     for con in catalog.constraints:
-        if con.table_oid in table_names and con.is_local:
+        if con.table_oid in table_names and con.is_local and not con.inherit_count:
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}

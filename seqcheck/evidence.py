@@ -98,14 +98,22 @@ def written_middle(
     if not subject.any_order or parts is None or not 1 < len(parts) <= _MAX_ORDER_ITEMS:
         return today_middle(subject, enc)
     owner, label = verdict.owner or subject.owner, subject.label + verdict.digits
-    orders = {
-        join_names([parts[i].name for i in order])
-        for names, _ in column_choices(subject, olds)
-        for order in itertools.permutations(range(len(parts)))
-        if build(owner, join_names([names[i] for i in order]), label, enc)
-        == subject.name
-    }
-    return orders.pop() if len(orders) == 1 else today_middle(subject, enc)
+    choices = column_choices(subject, olds)
+    # Old names for every renamed item first: a name read with some items
+    # old and others new supposes a moment between renames that a cut name
+    # may fit by chance.
+    renamed = max(len(stale) for _, stale in choices)
+    for tried in ([c for c in choices if len(c[1]) == renamed], choices):
+        orders = {
+            join_names([parts[i].name for i in order])
+            for names, _ in tried
+            for order in itertools.permutations(range(len(parts)))
+            if build(owner, join_names([names[i] for i in order]), label, enc)
+            == subject.name
+        }
+        if len(orders) == 1:
+            return orders.pop()
+    return today_middle(subject, enc)
 
 
 def column_choices(

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     BOTH_RENAMED = "table and column renamed"
     STALE_INDEX_COLUMN = "stale index column name"
     NAME_FREED = "default name freed by another rename"
+    NAME_TAKEN = "default name taken by an older object's rename"
     NOT_DEFAULT = "not the default name"
 
 

@@ -49,7 +49,11 @@ class Namer:
     """Hands out target names, tracking what is taken, freed and planned."""
 
     def __init__(
-        self, catalog: Catalog, enc: Encoding, renamed: Iterable[Subject]
+        self,
+        catalog: Catalog,
+        enc: Encoding,
+        renamed: Iterable[Subject],
+        digits: Iterable[Subject] = (),
     ) -> None:
         self._enc = enc
         self._major = catalog.server.major
@@ -75,6 +79,17 @@ class Namer:
         for subject in renamed:
             for space in spaces(subject.kind):
                 self._leave(subject.schema_oid, space, subject.name)
+        # Names with collision digits (:meth:`follow`) are named again in OID
+        # order: until then, an older renamed object may take one, as it
+        # would in a fresh build, where it came first.
+        self._claimed: set[tuple[int, str, str]] = set()
+        for subject in digits:
+            for space in spaces(subject.kind):
+                if (
+                    space != "constraint"
+                    or self._holders[(subject.schema_oid, subject.name)] <= 1
+                ):
+                    self._taken[(subject.schema_oid, space)].discard(subject.name)
         keys = {s.oid: s.name for s in renamed if s.kind is Kind.FKEY and not s.key_oid}
         found = referenced_rows(catalog, keys)
         self._old = dict(keys)
@@ -98,9 +113,11 @@ class Namer:
             name in self._taken[(subject.schema_oid, s)] for s in spaces(subject.kind)
         )
 
-    def _occupy(self, subject: Subject, name: str) -> None:
+    def _occupy(self, subject: Subject, name: str, *, claim: bool = True) -> None:
         for space in spaces(subject.kind):
             self._taken[(subject.schema_oid, space)].add(name)
+            if claim:
+                self._claimed.add((subject.schema_oid, space, name))
 
     def choose(self, subject: Subject, middle: str | None) -> str:
         """Return and reserve the name a fresh build would give *subject*."""
@@ -172,28 +189,36 @@ class Namer:
             self._new[row.oid] = name
             self._rows.append(RowTarget(key, row.oid, row.name, name))
 
-    def follow(self, subject: Subject, middle: str | None) -> str | None:
-        """Return a lower collision number for *subject* if the run frees one.
+    def follow(self, subject: Subject, middle: str | None) -> tuple[str, bool] | None:
+        """Return *subject*'s new collision number, and whether it was taken.
 
-        *subject* is a default name with collision digits (``orders_pkey1``);
-        when a name below it is freed by this run, a fresh build would use it.
+        *subject* is a default name with collision digits (``orders_pkey1``),
+        named in OID order with the renamed objects (it was one of *digits*).
+        When a name below it is freed by this run, a fresh build would use it
+        (``False``); when an older object took its name in this run, a fresh
+        build would give it the next free one (``True``). Else it keeps its
+        name: ``None``.
         """
         parsed = split_label(subject.name, subject.label)
         if parsed is None or not parsed.digits:
             return None
         self._name_rows(before=subject.oid)
-        if not self._lower_freed(subject, middle, int(parsed.digits)):
+        taken = any(
+            (subject.schema_oid, space, subject.name) in self._claimed
+            for space in spaces(subject.kind)
+        )
+        if not taken and not self._lower_freed(subject, middle, int(parsed.digits)):
+            self._occupy(subject, subject.name, claim=False)
             return None
-        for space in spaces(subject.kind):
-            self._taken[(subject.schema_oid, space)].discard(subject.name)
         self._hints.clear()  # a name is free again
         name = self.choose(subject, middle)
         if name == subject.name:
             return None
-        for space in spaces(subject.kind):
-            self._leave(subject.schema_oid, space, subject.name)
-        self._hints.clear()  # its old name may be free now
-        return name
+        if not taken:
+            for space in spaces(subject.kind):
+                self._leave(subject.schema_oid, space, subject.name)
+            self._hints.clear()  # its old name may be free now
+        return name, taken
 
     def _lower_freed(self, subject: Subject, middle: str | None, number: int) -> bool:
         """Tell whether the run frees *subject*'s name with a number below *number*.

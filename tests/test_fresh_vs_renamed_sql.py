@@ -1145,6 +1145,46 @@ CASES = {
         f" ALTER TABLE t_a_b RENAME TO t_a; ALTER TABLE t_a RENAME COLUMN a TO b;"
         f" ALTER TABLE t_a RENAME COLUMN {'c' * 63} TO a_b;",
     ),
+    # The index on abs (renamed from b) is older than the second expression
+    # index t_abs_idx1: in a fresh build it takes t_abs_idx1 first, and the
+    # expression index gets t_abs_idx2.
+    "older-takes-newer-digits": (
+        "CREATE TABLE t (a int, abs int); CREATE INDEX ON t (abs(a));"
+        " CREATE INDEX ON t (abs); CREATE INDEX ON t (abs(a));",
+        "CREATE TABLE t (a int, b int); CREATE INDEX ON t (abs(a));"
+        " CREATE INDEX ON t (b); CREATE INDEX ON t (abs(a));"
+        " ALTER TABLE t RENAME COLUMN b TO abs;",
+    ),
+    # The cut statistics name reads with the old b, a, é… (written order) and
+    # with old b, today's a, today's é… (no moment of the renames had those
+    # three names): the all-old reading wins.
+    "statistics-cut-all-old": (
+        f'CREATE TABLE t_a ("{"é" * 31}" int, a_b int, a int);'
+        f' CREATE STATISTICS t_a_a_b_{"é" * 25}_stat ON a_b, "{"é" * 31}", a'
+        f' FROM t_a; CREATE INDEX ON t_a ("{"é" * 31}"); CREATE INDEX ON t_a (a_b);'
+        " CREATE INDEX ON t_a (a);",
+        f'CREATE TABLE t_a (a int, b int, "{"é" * 31}" int);'
+        f' CREATE STATISTICS t_a_b_a_{"é" * 25}_stat ON b, a, "{"é" * 31}"'
+        " FROM t_a; CREATE INDEX ON t_a (a); CREATE INDEX ON t_a (b);"
+        f' CREATE INDEX ON t_a ("{"é" * 31}");'
+        " ALTER TABLE t_a RENAME COLUMN b TO a_b; ALTER TABLE t_a RENAME COLUMN a TO x;"
+        f' ALTER TABLE t_a RENAME COLUMN "{"é" * 31}" TO a;'
+        f' ALTER TABLE t_a RENAME COLUMN x TO "{"é" * 31}";',
+    ),
+    # PostgreSQL 18: SET NOT NULL on a partition merges the NOT NULL it
+    # inherits, named after the parent's old name; it is no source the
+    # parent's could have been copied from.
+    "merged-not-null": (
+        "CREATE TABLE p (a int NOT NULL, UNIQUE (a)) PARTITION BY RANGE (a);"
+        f' CREATE TABLE "{"é" * 30}x" PARTITION OF p FOR VALUES FROM (0) TO (10);'
+        f' ALTER TABLE "{"é" * 30}x" ALTER COLUMN a SET NOT NULL;',
+        f'CREATE TABLE "{"é" * 31}" (a int NOT NULL, UNIQUE (a))'
+        " PARTITION BY RANGE (a);"
+        f' CREATE TABLE "{"é" * 30}x" PARTITION OF "{"é" * 31}"'
+        " FOR VALUES FROM (0) TO (10);"
+        f' ALTER TABLE "{"é" * 30}x" ALTER COLUMN a SET NOT NULL;'
+        f' ALTER TABLE "{"é" * 31}" RENAME TO p;',
+    ),
 }
 #: The hand-named objects of each case, by (schema, name).
 HELD = {"freed-but-held": frozenset({("public", "t_a_key")})}
