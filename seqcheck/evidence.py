@@ -91,8 +91,9 @@ def written_middle(
     For statistics, whose written order the catalog does not keep (their
     items never repeat): ``s_b_a_stat`` renamed gives ``t_b_a_stat``, not
     ``t_a_b_stat``. The order is the one every reading of the name agrees
-    on, however cut; anything else, or readings that disagree (NAMING.md
-    §4.12): :func:`today_middle`.
+    on, however cut (or any of them, when they give today's name alike);
+    anything else, or readings that disagree (NAMING.md §4.12):
+    :func:`today_middle`.
     """
     parts = subject.parts
     if not subject.any_order or parts is None or not 1 < len(parts) <= _MAX_ORDER_ITEMS:
@@ -111,8 +112,10 @@ def written_middle(
             if build(owner, join_names([names[i] for i in order]), label, enc)
             == subject.name
         }
-        if len(orders) == 1:
-            return orders.pop()
+        # Orders that differ only where today's name is cut give one name
+        # (``t_a_b_c…_stat`` of c…, a, b or c…, b, a on a table renamed to u).
+        if orders and len({build(subject.owner, m, label, enc) for m in orders}) == 1:
+            return min(orders)
     return today_middle(subject, enc)
 
 
@@ -333,17 +336,17 @@ def judge(
                     parsed.digits,
                 )
     candidates = middles(subject, olds, enc)
-    now = [m for m, stale in candidates if not stale]
-    if any(build(owner, middle, full, enc) == name for middle in now[1:]):
-        return _clean(parsed.digits, today)
     # A witness's old owner first: the name was built before the table's
     # rename, with the columns of that time (t_a_b_c…_stat on t_a_b, not
-    # t_a + b, c… although both give the name).
+    # t_a + b, c…, nor t_a_b + c…, a, b, although all three give the name).
     reading = _reading(
         name, parsed.body, candidates, label=full, owners=owners, enc=enc, vouched=True
     )
     if reading is not None and reading[2] != owner:
         return _renamed(reading, parsed.digits)
+    now = [m for m, stale in candidates if not stale]
+    if any(build(owner, middle, full, enc) == name for middle in now[1:]):
+        return _clean(parsed.digits, today)
     for middle, stale in candidates:
         if stale and build(owner, middle, full, enc) == name:
             return Verdict(

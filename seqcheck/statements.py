@@ -416,7 +416,7 @@ def lock_holders() -> sql.SQL:
         " AND l.database IN (0, (SELECT d.oid FROM pg_catalog.pg_database d"
         " WHERE d.datname = pg_catalog.current_database()))"
         " AND ((l.locktype = 'relation'"
-        " AND l.relation::int8 = ANY (%(relations)b::int8[]))"
+        " AND l.relation::int8 = ANY (%(relations)s::int8[]))"
         " OR (l.locktype = 'object' AND l.objid::int8 = ANY (%(objects)s::int8[])))"
         " ORDER BY l.granted DESC, l.pid"
     )

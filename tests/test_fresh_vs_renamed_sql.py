@@ -1185,6 +1185,28 @@ CASES = {
         f' ALTER TABLE "{"é" * 30}x" ALTER COLUMN a SET NOT NULL;'
         f' ALTER TABLE "{"é" * 31}" RENAME TO p;',
     ),
+    # The cut statistics name reads as old t + a, b, c… (stored order) and as
+    # today's t_a_b + c…, a, b, clean in another order: the key vouches for t
+    # (the index on the renamed a_b gives the column readings more to try).
+    "statistics-cut-witnessed-clean": (
+        f"CREATE TABLE t_a_b (a int UNIQUE, b int, {'c' * 63} int, id int);"
+        " CREATE INDEX ON t_a_b (id);"
+        f" CREATE STATISTICS t_a_b_a_b_{'c' * 48}_stat ON a, b, {'c' * 63}"
+        " FROM t_a_b;",
+        f"CREATE TABLE t (a int UNIQUE, b int, {'c' * 63} int, a_b int);"
+        f" CREATE INDEX ON t (a_b);"
+        f" CREATE STATISTICS t_a_b_{'c' * 52}_stat ON a, b, {'c' * 63} FROM t;"
+        " ALTER TABLE t RENAME TO t_a_b; ALTER TABLE t_a_b RENAME COLUMN a_b TO id;",
+    ),
+    # The cut statistics name reads as c…, a, b or c…, b, a (both cut to
+    # c…): the orders disagree, but give today's name alike.
+    "statistics-cut-orders-agree": (
+        f"CREATE TABLE u (a int UNIQUE, b int, {'c' * 63} int);"
+        f" CREATE STATISTICS u_{'c' * 56}_stat ON {'c' * 63}, a, b FROM u;",
+        f"CREATE TABLE t_a_b (a int UNIQUE, b int, {'c' * 63} int);"
+        f" CREATE STATISTICS t_a_b_{'c' * 52}_stat ON {'c' * 63}, a, b FROM t_a_b;"
+        " ALTER TABLE t_a_b RENAME TO u;",
+    ),
 }
 #: The hand-named objects of each case, by (schema, name).
 HELD = {"freed-but-held": frozenset({("public", "t_a_key")})}
