@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -81,6 +82,7 @@ __all__ = [
     "ApplyResult",
     "Rename",
     "apply_plan",
+    "batch_maker",
     "plan_batches",
     "read_lock_table",
     "renames",
@@ -104,6 +106,10 @@ class ApplyResult:
     :param drift: what :func:`~seqcheck.drift.find_drift` found inside the
         last transaction after its renames: findings the plan did not cover.
     :param batches: how many transactions it took.
+    :param forecast: the names read after the last batch were the ones its
+        forecast predicted (:class:`_Forecast`), so its drift was forecast
+        too; otherwise they were compared with names read before the
+        renames, and the drift judged from them or a catalog read again.
     """
 
     steps: tuple[RenameStep, ...]
@@ -111,6 +117,7 @@ class ApplyResult:
     drift: Drift
     seconds: float
     batches: int = 1
+    forecast: bool = False
 
 
 class _StepFailed(Exception):
@@ -134,6 +141,10 @@ class _StepFailed(Exception):
         self.error = error
         self.count = count
         self.chunk = chunk
+
+
+class _NotForecast(Exception):
+    """The names after a batch are not the forecast's; rolls it back."""
 
 
 class _Unverified(Exception):
@@ -185,10 +196,28 @@ def plan_batches(
         by default, as many as the lock table's budget allows.
     :param lock_table: size batches for these settings, not the server's.
     """
+    return batch_maker(
+        conn, plan, catalog, statements=statements, lock_table=lock_table
+    )()
+
+
+def batch_maker(
+    conn: psycopg.Connection[Any],
+    plan: Plan,
+    catalog: Catalog,
+    *,
+    statements: int | None = None,
+    lock_table: LockTable | None = None,
+) -> Callable[[], tuple[Batch, ...]]:
+    """Return what :func:`plan_batches` returns, as a function of no connection.
+
+    The server's lock table is read now; the plan is cut when it is called
+    (:func:`apply_plan` calls it while pre-flight reads privileges).
+    """
     if statements is not None:
-        return split_plan(plan, catalog, statements=statements)
+        return partial(split_plan, plan, catalog, statements=statements)
     table = lock_table if lock_table is not None else read_lock_table(conn)
-    return split_plan(plan, catalog, locks=table.budget())
+    return partial(split_plan, plan, catalog, locks=table.budget())
 
 
 def apply_plan(
@@ -197,7 +226,7 @@ def apply_plan(
     *,
     scope: Scope | None = None,
     catalog: Catalog | None = None,
-    batches: Sequence[Batch] | None = None,
+    batches: Sequence[Batch] | Callable[[], Sequence[Batch]] | None = None,
     lock_timeout_ms: int = DEFAULT_LOCK_TIMEOUT_MS,
     statement_timeout_ms: int = DEFAULT_STATEMENT_TIMEOUT_MS,
     retries: int = DEFAULT_RETRIES,
@@ -211,7 +240,8 @@ def apply_plan(
     :param scope: the scope *plan* was made for; the re-scans use it too.
     :param catalog: the catalog *plan* was made from, to put the steps of
         the default single batch in lock order.
-    :param batches: from :func:`plan_batches`; by default one transaction.
+    :param batches: from :func:`plan_batches`, or :func:`batch_maker` (cut
+        while pre-flight reads privileges); by default one transaction.
     :param retries: how often a batch that waited longer than
         *lock_timeout_ms* for a lock is tried again.
     :param backoff_ms: the pause before the first retry, doubled for each
@@ -223,21 +253,26 @@ def apply_plan(
         batches before it stay committed (the message says so).
     """
     scope = scope or Scope()
-    if batches is None and catalog is not None:
-        batches = split_plan(plan, catalog)  # one batch, in lock order
-    groups = [b.steps for b in batches] if batches is not None else [plan.steps]
-    groups = [g for g in groups if g] or [()]
     pause = lock_timeout_ms if backoff_ms is None else backoff_ms
     started = time.perf_counter()
     done: list[RenameStep] = []
     drift: Drift | None = None
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
-    steps = [s for g in groups for s in g]
-    every = renames(steps)
+    with ThreadPoolExecutor(1) as pool:  # pre-flight reads while the plan is cut
+        checked = pool.submit(check_preflight, conn, plan.steps)
+        if callable(batches):
+            batches = batches()
+        elif batches is None and catalog is not None:
+            batches = split_plan(plan, catalog)  # one batch, in lock order
+        groups = [b.steps for b in batches] if batches is not None else [plan.steps]
+        groups = [g for g in groups if g] or [()]
+        steps = [s for g in groups for s in g]
+        every = renames(steps)
+        checked.result()
+    # No thread runs any more: the forecast forks.
     forecast = _Forecast(catalog, every, scope) if catalog is not None else None
     try:
         with _read_write(conn):
-            check_preflight(conn, steps)
             for number, batch in enumerate(groups, 1):
                 if on_batch is not None:
                     on_batch(number, len(groups))
@@ -255,7 +290,8 @@ def apply_plan(
     seconds = time.perf_counter() - started
     assert drift is not None  # the last batch re-runs drift
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
-    return ApplyResult(tuple(done), every, drift, seconds, len(groups))
+    held = forecast is not None and forecast.held
+    return ApplyResult(tuple(done), every, drift, seconds, len(groups), held)
 
 
 @contextmanager
@@ -276,26 +312,44 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
 
 
 class _Forecast:
-    """The drift after the whole plan, judged in child processes.
+    """The names and the drift after the whole plan, forecast meanwhile.
 
-    Judged from the scan's catalog as the plan leaves it
-    (:func:`~seqcheck.verify.predicted`) in a child process forked before
-    anything is sent (:class:`~seqcheck.forked.Forked`), on another core
-    while this one checks privileges, reads names and the server renames. It
-    is the server's drift when the names the first batch reads before its
-    renames are the catalog's (:meth:`~seqcheck.verify.Expected.met_by`, in a
-    second child forked once they are read), each later batch starts from
-    the names the one before committed, and each batch did exactly its
-    renames (:func:`~seqcheck.verify.unexpected`). Otherwise the last batch
-    reads the catalog again and judges it.
+    Both come from the scan's catalog as the plan leaves it
+    (:func:`~seqcheck.verify.predicted`): the drift judged in a child process
+    forked before anything is sent (:class:`~seqcheck.forked.Forked`), the
+    names (:func:`~seqcheck.verify.expected`) made in a thread, while this
+    process checks privileges and the server renames.
+
+    A plan of one batch reads no names before its renames: when the names
+    read after them are exactly the forecast's (:meth:`names_hold`), every
+    planned rename took effect, nothing else changed since the scan, and the
+    forecast drift is the server's. Otherwise (a schema changed since the
+    scan, say) the batch is rolled back and run again as batches of a longer
+    plan are: names read before and after and compared
+    (:func:`~seqcheck.verify.unexpected`); the forecast drift is then the
+    server's when the first batch's names before are the catalog's (checked
+    in a second child, :meth:`start`) and each later batch starts from the
+    names the one before committed. Otherwise the last batch reads the
+    catalog again and judges it.
     """
 
     def __init__(self, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> None:
         self.catalog = catalog
         self.judged = Forked(lambda: _judged_after(catalog, done, scope))
+        # Forked first: no thread runs while this process forks.
+        self._pool = ThreadPoolExecutor(1)
+        self.names = self._pool.submit(lambda: expected(predicted(catalog, done)))
         self.checked: Forked[bool] | None = None
         self.committed: Names | None = None  # read after the last committed batch
         self.intact = True
+        self.held = False  # the names after the plan were the forecast's
+
+    def names_hold(self, after: Names) -> bool:
+        """Tell whether *after*, read after the whole plan, are the forecast's."""
+        expected_after = self.names.result()
+        self._pool.shutdown()  # no thread left when a later batch forks
+        self.held = expected_after.met_by(after)
+        return self.held
 
     def start(self, before: Names) -> None:
         """Check the first batch's names *before* against the catalog (forked)."""
@@ -315,7 +369,9 @@ class _Forecast:
         is then read again.
         """
         try:
-            if self.checked is None or not self.intact or not self.checked.result():
+            if not self.held and (
+                self.checked is None or not self.intact or not self.checked.result()
+            ):
                 return None
             return self.judged.result()
         except ChildFailed as failed:
@@ -323,6 +379,7 @@ class _Forecast:
             return None
 
     def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
         self.judged.close()
         if self.checked is not None:
             self.checked.close()
@@ -361,9 +418,15 @@ class _Run:
         that the error names the statement.
         """
         careful = False
+        forecast = self.forecast is not None and self.where.total == 1
         for attempt in range(retries + 1):
             try:
-                return self.once(steps, done, careful=careful)
+                try:
+                    return self.once(steps, done, careful=careful, forecast=forecast)
+                except _NotForecast:
+                    log.debug("the names after the renames are not as forecast")
+                    forecast = False
+                    return self.once(steps, done, careful=careful)
             except _StepFailed as caught:
                 failed = caught
             if failed.step is None and not isinstance(failed.error, _RETRYABLE):
@@ -388,14 +451,22 @@ class _Run:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def once(
-        self, steps: Sequence[RenameStep], done: Sequence[Rename], *, careful: bool
+        self,
+        steps: Sequence[RenameStep],
+        done: Sequence[Rename],
+        *,
+        careful: bool,
+        forecast: bool = False,
     ) -> Drift | None:
         """Run *steps* in one transaction, verify that they did *done*, commit.
 
-        Every batch compares all names before and after its renames; the last
-        also judges drift (see :class:`_Forecast`), and returns it.
+        Every batch compares all names after its renames with the names read
+        before them or, with *forecast* (a plan of one batch), with the names
+        forecast; the last also judges drift (see :class:`_Forecast`), and
+        returns it.
 
         :raises _StepFailed: a statement failed (rolled back).
+        :raises _NotForecast: the names after are not the forecast's (rolled back).
         :raises SeqcheckError: anything else failed (rolled back).
         """
         conn = self.conn
@@ -405,18 +476,25 @@ class _Run:
                 conn.execute(set_lock_timeout(timeout_text(self.lock_timeout_ms)))
                 conn.execute(set_statement_timeout(self.statement_timeout_ms))
                 clock = _Clock(f"batch {self.where.number}")
-                before = _names(conn)
-                clock.lap("names read before")
-                if self.forecast is not None:
-                    if self.where.number == 1:
-                        self.forecast.start(before)
-                    else:
-                        self.forecast.follows(before)
+                before: Names | None = None
+                if not forecast:
+                    before = _names(conn)
+                    clock.lap("names read before")
+                    if self.forecast is not None:
+                        if self.where.number == 1:
+                            self.forecast.start(before)
+                        else:
+                            self.forecast.follows(before)
                 _execute(conn, steps, careful=careful)
                 clock.lap(f"{len(steps)} renames run")
                 after = _names(conn)
                 clock.lap("names read after")
-                found = unexpected(done, before, after)
+                if before is not None:
+                    found = unexpected(done, before, after)
+                elif self.forecast is not None and self.forecast.names_hold(after):
+                    found = []
+                else:
+                    raise _NotForecast
                 clock.lap("renames verified")
                 if not found and self.where.number == self.where.total:
                     drift = self.drift_after()
@@ -426,7 +504,7 @@ class _Run:
                     raise _Unverified(found)
             if self.forecast is not None:
                 self.forecast.committed = after
-        except _StepFailed:
+        except (_StepFailed, _NotForecast):
             raise
         except _Unverified as unverified:
             raise self.unverified(unverified.found) from None

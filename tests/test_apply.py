@@ -23,6 +23,7 @@ from seqcheck.findings import Kind
 from seqcheck.pipeline import Scanned, scan_connection
 from seqcheck.plan import Phase, Plan
 from seqcheck.statements import statement_bytes
+from seqcheck.verify import Names
 from tests.fix_server import TestDB, run_sql
 from tests.test_cli import HOSTILE
 
@@ -313,20 +314,58 @@ def test_a_failed_forecast_reads_the_catalog_again(
 
 
 def test_a_change_since_the_scan_is_judged_not_forecast(
-    db: TestDB, conn: psycopg.Connection[Any]
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Renamed after the scan: the forecast is not the server's drift."""
+    """Renamed after the scan: the forecast is not the server's drift.
+
+    The names after the renames are not the forecast's, so the batch is
+    rolled back and run again between two reads of the names.
+    """
     run_sql(db.dsn, STORY)
     found = scan(conn)
     run_sql(
         db.dsn,
         "create table mars (id serial primary key); alter table mars rename to twix",
     )
+    reads = _count_name_reads(monkeypatch)
     result = apply_plan(conn, found.plan, catalog=found.catalog)
     names = {f.name for f in result.drift.findings}
     assert names == {"mars_id_seq", "mars_pkey"} | (
         {"mars_id_not_null"} if db.server.major >= 18 else set()
     )
+    assert not result.forecast
+    assert reads == ["renames", "names", "names", "renames", "names"]
+
+
+def test_one_batch_reads_the_names_once(
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One batch: the names after it are the forecast's; none are read before."""
+    run_sql(db.dsn, STORY + SWAP)
+    found = scan(conn)
+    reads = _count_name_reads(monkeypatch)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert result.forecast and result.renames and result.drift.findings == ()
+    assert reads == ["renames", "names"]
+    assert scan(conn).drift.findings == ()
+
+
+def _count_name_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record, in order, apply's reads of every name and its runs of renames."""
+    events: list[str] = []
+    read, execute = apply._names, apply._execute
+
+    def names(conn: psycopg.Connection[Any]) -> Names:
+        events.append("names")
+        return read(conn)
+
+    def renames(*args: Any, **kwargs: Any) -> None:
+        events.append("renames")
+        execute(*args, **kwargs)
+
+    monkeypatch.setattr(apply, "_names", names)
+    monkeypatch.setattr(apply, "_execute", renames)
+    return events
 
 
 def test_utf8_statements_need_no_connection(

@@ -261,7 +261,7 @@ def fix(
     def body() -> int:
         from seqcheck.apply import ApplyResult, apply_plan
         from seqcheck.cli.session import (
-            _batches,
+            _batch_maker,
             _check_emit,
             _duration_ms,
             _Emit,
@@ -310,7 +310,7 @@ def fix(
                         found.plan,
                         scope=found.scope,
                         catalog=found.scanned.catalog,
-                        batches=_batches(shared, found, batch),
+                        batches=_batch_maker(shared, found, batch),
                         lock_timeout_ms=lock_ms,
                         statement_timeout_ms=found.timeout_ms,
                         retries=retries,

@@ -251,16 +251,23 @@ def _report(found: _Found, colour: bool) -> Report:
 def _batches(
     shared: Shared, found: _Found, statements: int | None
 ) -> tuple[Batch, ...]:
-    """Return the plan cut in transactions as ``--apply`` runs it on this server.
+    """Return the plan cut in transactions as ``--apply`` runs it on this server."""
+    return _batch_maker(shared, found, statements)()
+
+
+def _batch_maker(
+    shared: Shared, found: _Found, statements: int | None
+) -> Callable[[], tuple[Batch, ...]]:
+    """Return :func:`_batches` as a function of no connection (the lock table read).
 
     For ``--schema-file`` (a throwaway server), as on a server with default
     settings.
     """
-    from seqcheck.apply import plan_batches
+    from seqcheck.apply import batch_maker
     from seqcheck.batches import DEFAULT_LOCK_TABLE
 
     table = DEFAULT_LOCK_TABLE if shared.schema_file else None
-    return plan_batches(
+    return batch_maker(
         found.conn,
         found.plan,
         found.scanned.catalog,
