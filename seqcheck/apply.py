@@ -14,12 +14,15 @@ plan) is one transaction (DESIGN.md, "Fix"): ``SET LOCAL lock_timeout`` and
 ``statement_timeout``, every name read, the renames (a thousand per query, so
 that round trips do not add up), every name read again. It commits only when
 :func:`~seqcheck.verify.unexpected` finds nothing: the batch's renames took
-effect and no other name changed. The last batch also judges drift inside its
-transaction and commits only if no finding it covers is reported again (so
-after it the scan is clean): the drift of the predicted catalog
+effect and no other name changed. A plan of one batch reads the names only
+after its renames, which must be exactly the names forecast from the scan's
+catalog (else it is rolled back and run as above). The last batch also
+judges drift inside its transaction and commits only if no finding it covers
+is reported again (so after it the scan is clean): the drift of the predicted catalog
 (:func:`~seqcheck.verify.predicted`, judged in a child process while the
-server runs the renames, :class:`_Forecast`) when the names read hold what the
-scan read, else of the catalog read again.
+server runs the renames, :class:`_Forecast`) when the names read are the ones
+forecast (one batch) or hold what the scan read, else of the catalog read
+again.
 A lock timeout (or a deadlock) rolls the batch back and retries it after a
 growing pause; when the retries are used up, the error names the sessions
 holding the lock.
@@ -32,7 +35,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -62,6 +65,7 @@ from seqcheck.statements import (
     timeout_text,
 )
 from seqcheck.verify import (
+    Expected,
     Names,
     Rename,
     expected,
@@ -258,20 +262,24 @@ def apply_plan(
     done: list[RenameStep] = []
     drift: Drift | None = None
     read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
-    with ThreadPoolExecutor(1) as pool:  # pre-flight reads while the plan is cut
-        checked = pool.submit(check_preflight, conn, plan.steps)
-        if callable(batches):
-            batches = batches()
-        elif batches is None and catalog is not None:
-            batches = split_plan(plan, catalog)  # one batch, in lock order
-        groups = [b.steps for b in batches] if batches is not None else [plan.steps]
-        groups = [g for g in groups if g] or [()]
-        steps = [s for g in groups for s in g]
-        every = renames(steps)
-        checked.result()
-    # No thread runs any more: the forecast forks.
-    forecast = _Forecast(catalog, every, scope) if catalog is not None else None
+    # The forecast forks first (no thread runs yet), from the plan's renames:
+    # batches reorder steps, never an object's own.
+    net = renames(plan.steps)
+    forecast = _Forecast(catalog, net, scope) if catalog is not None else None
     try:
+        with ThreadPoolExecutor(1) as pool:  # pre-flight reads while the plan is cut
+            checked = pool.submit(check_preflight, conn, plan.steps)
+            if callable(batches):
+                batches = batches()
+            elif batches is None and catalog is not None:
+                batches = split_plan(plan, catalog)  # one batch, in lock order
+            groups = [b.steps for b in batches] if batches is not None else [plan.steps]
+            groups = [g for g in groups if g] or [()]
+            steps = [s for g in groups for s in g]
+            every = renames(steps)
+            checked.result()
+        if forecast is not None:
+            forecast.expect(every, same=set(every) == set(net), one=len(groups) == 1)
         with _read_write(conn):
             for number, batch in enumerate(groups, 1):
                 if on_batch is not None:
@@ -316,9 +324,10 @@ class _Forecast:
 
     Both come from the scan's catalog as the plan leaves it
     (:func:`~seqcheck.verify.predicted`): the drift judged in a child process
-    forked before anything is sent (:class:`~seqcheck.forked.Forked`), the
-    names (:func:`~seqcheck.verify.expected`) made in a thread, while this
-    process checks privileges and the server renames.
+    forked as apply starts (:class:`~seqcheck.forked.Forked`), on another
+    core while this process checks privileges and cuts the plan and the
+    server renames; the names (:func:`~seqcheck.verify.expected`) made in a
+    thread once the plan is cut (:meth:`expect`).
 
     A plan of one batch reads no names before its renames: when the names
     read after them are exactly the forecast's (:meth:`names_hold`), every
@@ -336,16 +345,29 @@ class _Forecast:
     def __init__(self, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> None:
         self.catalog = catalog
         self.judged = Forked(lambda: _judged_after(catalog, done, scope))
-        # Forked first: no thread runs while this process forks.
         self._pool = ThreadPoolExecutor(1)
-        self.names = self._pool.submit(lambda: expected(predicted(catalog, done)))
+        self.names: Future[Expected] | None = None
         self.checked: Forked[bool] | None = None
         self.committed: Names | None = None  # read after the last committed batch
         self.intact = True
         self.held = False  # the names after the plan were the forecast's
 
+    def expect(self, done: Sequence[Rename], *, same: bool, one: bool) -> None:
+        """Note the plan as batched: its renames *done*, and whether it is *one* batch.
+
+        *same*: *done* are the renames the drift is forecast for (nothing is
+        forecast otherwise; never expected). A plan of one batch has the
+        names after it forecast too, in a thread from now on.
+        """
+        self.intact = self.intact and same
+        if same and one:
+            catalog = self.catalog
+            self.names = self._pool.submit(lambda: expected(predicted(catalog, done)))
+
     def names_hold(self, after: Names) -> bool:
         """Tell whether *after*, read after the whole plan, are the forecast's."""
+        if self.names is None:
+            return False
         expected_after = self.names.result()
         self._pool.shutdown()  # no thread left when a later batch forks
         self.held = expected_after.met_by(after)
