@@ -9,20 +9,21 @@ chosen here; SQL text is never edited.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
+import psycopg
 from psycopg import Pipeline, sql
 from psycopg.adapt import Buffer, Loader
+from psycopg.conninfo import make_conninfo
 from psycopg.pq import Format
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    import psycopg
 
 __all__ = [
     "Catalog",
@@ -221,6 +222,20 @@ class _RawTextBinary(_RawText):
 _NO_PARALLEL = sql.SQL(
     "SELECT pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)"
 )
+# A snapshot to share when pg_class takes %(size)s bytes or more.
+_EXPORT = sql.SQL(
+    "SELECT pg_catalog.pg_export_snapshot(),"
+    " pg_catalog.current_setting('statement_timeout')"
+    " WHERE pg_catalog.pg_relation_size('pg_catalog.pg_class') >= %(size)s"
+)
+_BEGIN = sql.SQL("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+_IMPORT = sql.SQL("SET TRANSACTION SNAPSHOT {}")
+_SETTINGS = sql.SQL(
+    "SELECT pg_catalog.set_config('statement_timeout', %(timeout)s, true),"
+    " pg_catalog.set_config('jit', 'off', true),"
+    " pg_catalog.set_config('max_parallel_workers_per_gather', '0', true)"
+)
+_ROLLBACK = sql.SQL("ROLLBACK")
 
 
 def _prepare(conn: psycopg.Connection[Any]) -> None:
@@ -295,29 +310,41 @@ def read_server_info(conn: psycopg.Connection[Any]) -> ServerInfo:
 
 
 def read_catalog(
-    conn: psycopg.Connection[Any], server: ServerInfo | None = None
+    conn: psycopg.Connection[Any],
+    server: ServerInfo | None = None,
+    *,
+    beside_from: int | None = None,
 ) -> Catalog:
     """Read the whole snapshot with a fixed number of set-based queries.
 
     Parallel workers are turned off for the rest of the transaction (their
     start-up costs more than these catalog queries gain on small machines).
+
+    :param beside_from: inside a REPEATABLE READ transaction, when
+        ``pg_class`` takes at least this many bytes, the index and constraint
+        queries run on a second connection that imports this transaction's
+        snapshot (``pg_export_snapshot``, as ``pg_dump -j`` does): another
+        server process, at the same time. If that connection cannot be made
+        or used, they run here after the others.
     """
     server = server or read_server_info(conn)
     _prepare(conn)
     wanted = queries(server.major)
     conn.execute(_NO_PARALLEL)
-    if Pipeline.is_supported():
-        # One round trip: the server runs query N+1 while Python loads query N.
-        with ExitStack() as stack, conn.pipeline():
-            cursors = [stack.enter_context(conn.cursor(binary=True)) for _ in wanted]
-            for cur, (concept, _) in zip(cursors, wanted, strict=True):
-                cur.execute(load_query(concept))
-            parts = [
-                _build(conn, cur, cls)
-                for cur, (_, cls) in zip(cursors, wanted, strict=True)
-            ]
+    shared = _exported(conn, beside_from) if beside_from is not None else None
+    if shared is None:
+        parts = _read(conn, wanted)
     else:
-        parts = [_records(conn, concept, cls) for concept, cls in wanted]
+        here = [w for w in wanted if w[0] not in _BESIDE]
+        there = [w for w in wanted if w[0] in _BESIDE]
+        with ThreadPoolExecutor(1) as pool:
+            beside = pool.submit(_read_beside, conn, shared, there)
+            read = dict(zip((c for c, _ in here), _read(conn, here), strict=True))
+            got = beside.result()
+        if got is None:
+            got = _read(conn, there)
+        read.update(zip((c for c, _ in there), got, strict=True))
+        parts = [read[concept] for concept, _ in wanted]
     catalog = Catalog(server, *parts)
     log.debug(
         "catalog: %d tables, %d indexes, %d constraints",
@@ -326,3 +353,74 @@ def read_catalog(
         len(catalog.constraints),
     )
     return catalog
+
+
+#: The queries a second connection runs (about half of the server's work).
+_BESIDE = {"indexes", "constraints"}
+
+
+def _read(
+    conn: psycopg.Connection[Any], wanted: Sequence[tuple[str, type[Any]]]
+) -> list[tuple[Any, ...]]:
+    """Run the *wanted* queries on *conn*; return their records, in order."""
+    if not Pipeline.is_supported():
+        return [_records(conn, concept, cls) for concept, cls in wanted]
+    # One round trip: the server runs query N+1 while Python loads query N.
+    with ExitStack() as stack, conn.pipeline():
+        cursors = [stack.enter_context(conn.cursor(binary=True)) for _ in wanted]
+        for cur, (concept, _) in zip(cursors, wanted, strict=True):
+            cur.execute(load_query(concept))
+        return [
+            _build(conn, cur, cls)
+            for cur, (_, cls) in zip(cursors, wanted, strict=True)
+        ]
+
+
+class _Shared(NamedTuple):
+    """A transaction's exported snapshot, and the settings its queries run with."""
+
+    snapshot: str
+    statement_timeout: str
+
+
+def _exported(conn: psycopg.Connection[Any], beside_from: int) -> _Shared | None:
+    """Export *conn*'s snapshot if ``pg_class`` is large enough to share the work."""
+    row = conn.execute(_EXPORT, {"size": beside_from}).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return _Shared(str(row[0]), str(row[1]))
+
+
+def _read_beside(
+    conn: psycopg.Connection[Any],
+    shared: _Shared,
+    wanted: Sequence[tuple[str, type[Any]]],
+) -> list[tuple[Any, ...]] | None:
+    """Run *wanted* on a new connection in *shared*'s snapshot; ``None`` if it fails.
+
+    The connection takes *conn*'s parameters (password included) and the
+    host and port *conn* reached.
+    """
+    params = {
+        o.keyword.decode(): o.val.decode("utf-8", "surrogateescape")
+        for o in conn.pgconn.info
+        if o.val is not None and o.keyword.decode() not in {"host", "hostaddr", "port"}
+    }
+    params["host"] = conn.info.host
+    params["port"] = str(conn.info.port)
+    if conn.info.hostaddr:
+        params["hostaddr"] = conn.info.hostaddr
+    try:
+        conninfo = make_conninfo("", **params)
+        with psycopg.connect(conninfo, autocommit=True) as other:
+            _prepare(other)
+            other.execute(_BEGIN)
+            other.execute(_IMPORT.format(sql.Literal(shared.snapshot)))
+            other.execute(_SETTINGS, {"timeout": shared.statement_timeout})
+            parts = _read(other, wanted)
+            other.execute(_ROLLBACK)
+    except psycopg.Error as exc:
+        log.debug("the second connection failed (%s): reading on one", exc)
+        return None
+    log.debug("%s read on a second connection", ", ".join(c for c, _ in wanted))
+    return parts

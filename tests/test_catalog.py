@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql as pgsql
 
-from seqcheck.catalog import Index, Table, read_catalog
+from seqcheck.catalog import Catalog, Index, Table, read_catalog
 from seqcheck.connect import snapshot
+from seqcheck.pipeline import BESIDE_FROM
 from tests.fix_server import TestDB, run_sql
 
 
@@ -73,3 +76,64 @@ def test_records_are_immutable_and_typed(db: TestDB) -> None:
     assert parent_pkey.relkind == "I" and parent_pkey.constraint_type == "p"
     with pytest.raises(AttributeError):
         tables["p1"].name = "x"  # type: ignore[misc]
+
+
+def test_a_second_connection_reads_in_the_same_snapshot(
+    db: TestDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Indexes and constraints read beside: what the snapshot saw, nothing later."""
+    run_sql(db.dsn, _tables(4))
+    with psycopg.connect(db.dsn, autocommit=True) as conn, snapshot(conn):
+        alone = read_catalog(conn)
+        run_sql(db.dsn, "create table late (id int primary key check (id > 0))")
+        with caplog.at_level("DEBUG", logger="seqcheck.catalog"):
+            beside = read_catalog(conn, beside_from=0)
+    assert "indexes, constraints read on a second connection" in caplog.text
+    assert _records(beside) == _records(alone)
+    assert not any(i.name == "late_pkey" for i in beside.indexes)
+    with psycopg.connect(db.dsn, autocommit=True) as conn, snapshot(conn):
+        assert any(i.name == "late_pkey" for i in read_catalog(conn).indexes)
+
+
+def test_without_a_second_connection_one_reads_it_all(
+    db: TestDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A role allowed one connection: the second is refused, the first reads all."""
+    run_sql(db.dsn, _tables(3))
+    role = f"{db.name[:40]}_one"
+    with psycopg.connect(db.dsn, autocommit=True) as admin:
+        admin.execute(
+            pgsql.SQL("create role {} login connection limit 1").format(
+                pgsql.Identifier(role)
+            )
+        )
+    try:
+        dsn = psycopg.conninfo.make_conninfo(db.dsn, user=role)
+        with psycopg.connect(dsn, autocommit=True) as conn, snapshot(conn):
+            alone = read_catalog(conn)
+            with caplog.at_level("DEBUG", logger="seqcheck.catalog"):
+                beside = read_catalog(conn, beside_from=0)
+        assert "the second connection failed" in caplog.text
+        assert "too many connections for role" in caplog.text
+        assert _records(beside) == _records(alone) and len(alone.indexes) == 9
+    finally:
+        with psycopg.connect(db.dsn, autocommit=True) as admin:
+            admin.execute(pgsql.SQL("drop role {}").format(pgsql.Identifier(role)))
+
+
+def test_a_small_catalog_is_read_on_one_connection(
+    db: TestDB, caplog: pytest.LogCaptureFixture
+) -> None:
+    run_sql(db.dsn, _tables(2))
+    with (
+        psycopg.connect(db.dsn, autocommit=True) as conn,
+        snapshot(conn),
+        caplog.at_level("DEBUG", logger="seqcheck.catalog"),
+    ):
+        read_catalog(conn, beside_from=BESIDE_FROM)
+    assert "second connection" not in caplog.text
+
+
+def _records(catalog: Catalog) -> list[set[Any]]:
+    """Every record of *catalog*, each field's in any order (rows come unsorted)."""
+    return [set(getattr(catalog, f.name)) for f in dataclasses.fields(catalog)]
