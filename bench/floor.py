@@ -6,9 +6,10 @@ say how much of seqcheck's time no Python code of its own can remove:
 - *start-up*: a Python interpreter that imports psycopg and exits;
 - *catalog*: the server running seqcheck's catalog queries (``sql/*.sql``)
   and psycopg loading their rows as tuples (binary, its C loaders), the
-  least a Python program must do to hold them;
-- *names*: the same for the names query ``fix --apply`` reads before and
-  after each batch's renames, to verify them;
+  least a Python program must do to hold them on one connection (seqcheck
+  reads a large catalog on two);
+- *names*: the same for the names query ``fix --apply`` reads to verify its
+  renames (after them; before them too when the plan takes several batches);
 - *json*: the standard library encoding a scan's JSON report (already built
   as Python values), the output ``--format json`` must write.
 
@@ -41,8 +42,8 @@ def startup_seconds(repeat: int = 5) -> float:
 def catalog_seconds(dsn: str, *, names_only: bool = False, repeat: int = 3) -> float:
     """Return the best wall time of the catalog queries, rows fetched as tuples.
 
-    With *names_only*, of the one query ``fix --apply`` reads before and after
-    each batch's renames to verify them.
+    With *names_only*, of the one query ``fix --apply`` reads to verify its
+    renames.
     """
     with psycopg.connect(dsn) as conn:
         major = conn.info.server_version // 10000

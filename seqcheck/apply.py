@@ -269,6 +269,7 @@ def apply_plan(
     try:
         with ThreadPoolExecutor(1) as pool:  # pre-flight reads while the plan is cut
             checked = pool.submit(check_preflight, conn, plan.steps)
+            cut_here = batches is None or callable(batches)
             if callable(batches):
                 batches = batches()
             elif batches is None and catalog is not None:
@@ -276,7 +277,8 @@ def apply_plan(
             groups = [b.steps for b in batches] if batches is not None else [plan.steps]
             groups = [g for g in groups if g] or [()]
             steps = [s for g in groups for s in g]
-            every = renames(steps)
+            # One batch cut here holds the plan's steps: the same renames.
+            every = net if cut_here and len(groups) == 1 else renames(steps)
             checked.result()
         if forecast is not None:
             forecast.expect(every, same=set(every) == set(net), one=len(groups) == 1)

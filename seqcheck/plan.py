@@ -8,7 +8,7 @@ name. Index-column renames come last and name the index as it is by then.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -153,7 +153,11 @@ class Plan:
 
 @dataclass(slots=True)
 class _Item:
-    """A finding being planned: where its object is now and where it goes."""
+    """A finding being planned: where its object is now and where it goes.
+
+    *goal* and *held*: its slots under *target* and under *current* (made
+    once: a plan looks them up several times per item).
+    """
 
     finding: Finding
     current: str
@@ -161,6 +165,12 @@ class _Item:
     spaces: tuple[str, ...]
     via_temp: bool = False
     follows: Finding | None = None
+    goal: list[_Slot] = field(init=False)
+    held: list[_Slot] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.goal = _slots(self, self.target)
+        self.held = _slots(self, self.current)
 
 
 def make_plan(
@@ -293,11 +303,11 @@ def _unblocked(
     blocked: list[Finding] = []
     while True:
         moving = [*active, *_referenced_rows(active, rows)]
-        movable = {s for i in moving for s in _slots(i, i.current)}
+        movable = {s for i in moving for s in i.held}
         claimed: set[_Slot] = set()
         keep: list[_Item] = []
         for item in active:
-            targets = _slots(item, item.target)
+            targets = item.goal
             if any(s in claimed or (s in taken and s not in movable) for s in targets):
                 blocked.append(item.finding)
             else:
@@ -312,29 +322,26 @@ def _order(
     items: list[_Item], taken: set[_Slot], enc: Encoding, index_names: dict[int, str]
 ) -> list[RenameStep]:
     """Order *items* so each target is free when renamed; break cycles via temps."""
-    # Each item's slots under its target and under its current name, kept.
-    goal = [_slots(item, item.target) for item in items]
-    held = [_slots(item, item.current) for item in items]
-    holder = {slot: number for number, slots in enumerate(held) for slot in slots}
+    holder = {slot: number for number, item in enumerate(items) for slot in item.held}
     pending = list(range(len(items)))
     steps: list[RenameStep] = []
-    targets = {slot for slots in goal for slot in slots}
+    targets = {slot for item in items for slot in item.goal}
 
     def used(slot: _Slot) -> bool:
         return slot in taken or slot in holder or slot in targets
 
     def move(number: int, new: str, phase: Phase) -> None:
         item = items[number]
-        for slot in held[number]:
+        for slot in item.held:
             holder.pop(slot, None)
-        held[number] = goal[number] if new == item.target else _slots(item, new)
-        for slot in held[number]:
+        item.held = item.goal if new == item.target else _slots(item, new)
+        for slot in item.held:
             holder[slot] = number
         steps.append(_step(item, new, phase, index_names))
         item.current = new
 
     def blocker(number: int) -> int | None:
-        for slot in goal[number]:
+        for slot in items[number].goal:
             found = holder.get(slot, number)
             if found != number:
                 return found
