@@ -87,7 +87,6 @@ __all__ = [
     "Rename",
     "apply_plan",
     "batch_maker",
-    "plan_batches",
     "read_lock_table",
     "renames",
 ]
@@ -186,25 +185,6 @@ def read_lock_table(conn: psycopg.Connection[Any]) -> LockTable:
     return LockTable(int(row[0]), int(row[1]), int(row[2]))
 
 
-def plan_batches(
-    conn: psycopg.Connection[Any],
-    plan: Plan,
-    catalog: Catalog,
-    *,
-    statements: int | None = None,
-    lock_table: LockTable | None = None,
-) -> tuple[Batch, ...]:
-    """Return *plan* cut as :func:`apply_plan` runs it on this server.
-
-    :param statements: at most this many statements per batch (``--batch``);
-        by default, as many as the lock table's budget allows.
-    :param lock_table: size batches for these settings, not the server's.
-    """
-    return batch_maker(
-        conn, plan, catalog, statements=statements, lock_table=lock_table
-    )()
-
-
 def batch_maker(
     conn: psycopg.Connection[Any],
     plan: Plan,
@@ -213,10 +193,14 @@ def batch_maker(
     statements: int | None = None,
     lock_table: LockTable | None = None,
 ) -> Callable[[], tuple[Batch, ...]]:
-    """Return what :func:`plan_batches` returns, as a function of no connection.
+    """Return a function that cuts *plan* as :func:`apply_plan` runs it here.
 
-    The server's lock table is read now; the plan is cut when it is called
-    (:func:`apply_plan` calls it while pre-flight reads privileges).
+    The server's lock table is read now; the plan is cut when the function
+    is called (:func:`apply_plan` calls it while pre-flight reads privileges).
+
+    :param statements: at most this many statements per batch (``--batch``);
+        by default, as many as the lock table's budget allows.
+    :param lock_table: size batches for these settings, not the server's.
     """
     if statements is not None:
         return partial(split_plan, plan, catalog, statements=statements)
@@ -244,7 +228,7 @@ def apply_plan(
     :param scope: the scope *plan* was made for; the re-scans use it too.
     :param catalog: the catalog *plan* was made from, to put the steps of
         the default single batch in lock order.
-    :param batches: from :func:`plan_batches`, or :func:`batch_maker` (cut
+    :param batches: the batches, or :func:`batch_maker`'s function (cut
         while pre-flight reads privileges); by default one transaction.
     :param retries: how often a batch that waited longer than
         *lock_timeout_ms* for a lock is tried again.

@@ -3,7 +3,7 @@
 On a server with a tiny lock table (``max_locks_per_transaction`` 10,
 ``max_connections`` 10), one transaction renaming a few hundred objects fails
 with ``out of shared memory``, as 30,000 do on a server with default settings
-(issue 4), while the batches :func:`plan_batches` cuts all commit. A lock
+(issue 4), while the batches :func:`batch_maker` cuts all commit. A lock
 timeout is retried with a growing pause; a later batch that gives up leaves the
 earlier ones committed and a re-run finishes. Pre-flight refuses roles that do
 not own an object, owners without CREATE on the schema, and standbys, before
@@ -21,7 +21,7 @@ import psycopg
 import pytest
 from psycopg import sql as pgsql
 
-from seqcheck.apply import apply_plan, plan_batches, read_lock_table
+from seqcheck.apply import apply_plan, batch_maker, read_lock_table
 from seqcheck.batches import split_plan
 from seqcheck.connect import connect
 from seqcheck.embedded import Server, start_server
@@ -103,7 +103,7 @@ def test_one_transaction_runs_out_of_shared_memory_and_batches_do_not(
 
         table = read_lock_table(conn)
         assert table.size == 100
-        batches = plan_batches(conn, found.plan, found.catalog)
+        batches = batch_maker(conn, found.plan, found.catalog)()
         assert len(batches) > 1
         assert all(b.locks <= table.budget() for b in batches)
         result = apply_plan(conn, found.plan, catalog=found.catalog, batches=batches)
