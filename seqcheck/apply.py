@@ -354,8 +354,13 @@ class _Forecast:
         """Tell whether *after*, read after the whole plan, are the forecast's."""
         if self.names is None:
             return False
-        expected_after = self.names.result()
-        self._pool.shutdown()  # no thread left when a later batch forks
+        try:
+            expected_after = self.names.result()
+        except Exception as exc:  # a bug: the batch is then run between two reads
+            log.debug("the names after the plan were not forecast: %s", exc)
+            return False
+        finally:
+            self._pool.shutdown()  # no thread left when a later batch forks
         self.held = expected_after.met_by(after)
         return self.held
 

@@ -337,6 +337,24 @@ def test_a_change_since_the_scan_is_judged_not_forecast(
     assert reads == ["renames", "names", "names", "renames", "names"]
 
 
+def test_names_not_forecast_are_read_before_and_after(
+    db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A forecast of the names that fails: the batch runs between two reads."""
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(apply, "predicted", broken)
+    run_sql(db.dsn, STORY)
+    found = scan(conn)
+    reads = _count_name_reads(monkeypatch)
+    result = apply_plan(conn, found.plan, catalog=found.catalog)
+    assert result.renames and result.drift.findings == () and not result.forecast
+    assert reads == ["renames", "names", "names", "renames", "names"]
+    assert scan(conn).drift.findings == ()
+
+
 def test_one_batch_reads_the_names_once(
     db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
