@@ -99,6 +99,12 @@ def written_middle(
     if not subject.any_order or parts is None or not 1 < len(parts) <= _MAX_ORDER_ITEMS:
         return today_middle(subject, enc)
     owner, label = verdict.owner or subject.owner, subject.label + verdict.digits
+    # A cut old owner was longer: try it as PostgreSQL would have cut it.
+    owners = (
+        [enc.cut(owner + pad, MAX_NAME) for pad in _PADS]
+        if verdict.truncated
+        else [owner]
+    )
     choices = column_choices(subject, olds)
     # Old names for every renamed item first: a name read with some items
     # old and others new supposes a moment between renames that a cut name
@@ -109,8 +115,11 @@ def written_middle(
             join_names([parts[i].name for i in order])
             for names, _ in tried
             for order in itertools.permutations(range(len(parts)))
-            if build(owner, join_names([names[i] for i in order]), label, enc)
-            == subject.name
+            if any(
+                build(old, join_names([names[i] for i in order]), label, enc)
+                == subject.name
+                for old in owners
+            )
         }
         # Orders that differ only where today's name is cut give one name
         # (``t_a_b_c…_stat`` of c…, a, b or c…, b, a on a table renamed to u).

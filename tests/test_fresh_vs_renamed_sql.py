@@ -1207,6 +1207,19 @@ CASES = {
         f" CREATE STATISTICS t_a_b_{'c' * 52}_stat ON {'c' * 63}, a, b FROM t_a_b;"
         " ALTER TABLE t_a_b RENAME TO u;",
     ),
+    # The statistics name's owner part is cut (the table's old name is 63
+    # bytes): the written order (名前…, a) is found with the old owner cut
+    # as PostgreSQL cut it, not as the name shows it.
+    "statistics-cut-old-owner": (
+        "CREATE TABLE orders (a int UNIQUE, b int); CREATE INDEX ON orders (b);"
+        " CREATE STATISTICS orders_b_a_stat ON b, a FROM orders;",
+        f'CREATE TABLE "{"表" * 21}" (a int UNIQUE, "{"名前" * 10}" int);'
+        f' CREATE INDEX ON "{"表" * 21}" ("{"名前" * 10}");'
+        f' CREATE STATISTICS "{"表" * 9}_{"名前" * 4}名_stat"'
+        f' ON "{"名前" * 10}", a FROM "{"表" * 21}";'
+        f' ALTER TABLE "{"表" * 21}" RENAME TO orders;'
+        f' ALTER TABLE orders RENAME COLUMN "{"名前" * 10}" TO b;',
+    ),
 }
 #: The hand-named objects of each case, by (schema, name).
 HELD = {"freed-but-held": frozenset({("public", "t_a_key")})}
