@@ -300,13 +300,14 @@ def test_the_forecast_judges_the_drift_after(
     assert scan(conn).drift.findings == ()
 
 
+def _broken(*args: object) -> None:
+    raise RuntimeError("killed")
+
+
 def test_a_failed_forecast_reads_the_catalog_again(
     db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object) -> None:
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(apply, "_judged_after", broken)
+    monkeypatch.setattr(apply, "_judged_after", _broken)
     run_sql(db.dsn, STORY)
     found = scan(conn)
     result = apply_plan(conn, found.plan, catalog=found.catalog)
@@ -341,11 +342,7 @@ def test_names_not_forecast_are_read_before_and_after(
     db: TestDB, conn: psycopg.Connection[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A forecast of the names that fails: the batch runs between two reads."""
-
-    def broken(*args: object) -> None:
-        raise RuntimeError("killed")
-
-    monkeypatch.setattr(apply, "predicted", broken)
+    monkeypatch.setattr(apply, "predicted", _broken)
     run_sql(db.dsn, STORY)
     found = scan(conn)
     reads = _count_name_reads(monkeypatch)
