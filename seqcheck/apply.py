@@ -265,7 +265,8 @@ def apply_plan(
             every = net if cut_here and len(groups) == 1 else renames(steps)
             checked.result()
         if forecast is not None:
-            forecast.expect(every, same=set(every) == set(net), one=len(groups) == 1)
+            same = every is net or set(every) == set(net)
+            forecast.expect(every, same=same, one=len(groups) == 1)
         with _read_write(conn):
             for number, batch in enumerate(groups, 1):
                 if on_batch is not None:

@@ -401,16 +401,17 @@ def _read_beside(
     The connection takes *conn*'s parameters (password included) and the
     host and port *conn* reached.
     """
-    params = {
-        o.keyword.decode(): o.val.decode("utf-8", "surrogateescape")
-        for o in conn.pgconn.info
-        if o.val is not None and o.keyword.decode() not in {"host", "hostaddr", "port"}
-    }
-    params["host"] = conn.info.host
-    params["port"] = str(conn.info.port)
-    if conn.info.hostaddr:
-        params["hostaddr"] = conn.info.hostaddr
     try:
+        params = {
+            o.keyword.decode(): o.val.decode("utf-8", "surrogateescape")
+            for o in conn.pgconn.info
+            if o.val is not None
+            and o.keyword.decode() not in {"host", "hostaddr", "port"}
+        }
+        params["host"] = conn.info.host
+        params["port"] = str(conn.info.port)
+        if conn.info.hostaddr:  # NotSupportedError before libpq 12
+            params["hostaddr"] = conn.info.hostaddr
         conninfo = make_conninfo("", **params)
         with psycopg.connect(conninfo, autocommit=True) as other:
             _prepare(other)
