@@ -370,10 +370,11 @@ def _read(
         cursors = [stack.enter_context(conn.cursor(binary=True)) for _ in wanted]
         for cur, (concept, _) in zip(cursors, wanted, strict=True):
             cur.execute(load_query(concept))
-        return [
-            _build(conn, cur, cls)
-            for cur, (_, cls) in zip(cursors, wanted, strict=True)
-        ]
+        parts = []
+        for cur, (_, cls) in zip(cursors, wanted, strict=True):
+            parts.append(_build(conn, cur, cls))
+            cur.close()  # its rows are records now: free them before the next
+        return parts
 
 
 class _Shared(NamedTuple):
