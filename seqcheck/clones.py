@@ -53,6 +53,7 @@ __all__ = [
     "Clone",
     "RowTarget",
     "foreign_key_clones",
+    "own_named_copy",
     "referenced_rows",
     "row_rule",
 ]
@@ -82,6 +83,25 @@ def _foreign_keys(
             if con.parent_oid:
                 children.setdefault(con.parent_oid, []).append(con)
     return by_oid, children
+
+
+def own_named_copy(con: Constraint, by_oid: Mapping[int, Constraint]) -> bool:
+    """Tell whether *con* is a foreign key's partition copy with a name of its own.
+
+    A partition's own key attached to its parent's identical one (merged, not
+    cloned) keeps the name made from the partition, as does a copy whose name
+    was taken on the partition (15–17, D06a): neither follows the parent's
+    renames, so each is judged, and holds its name, on its own table. Rows
+    for referenced partitions (on the parent's own table) are not copies.
+    """
+    if con.contype != "f" or not con.parent_oid:
+        return False
+    parent = by_oid.get(con.parent_oid)
+    return (
+        parent is not None
+        and parent.table_oid != con.table_oid
+        and parent.name != con.name
+    )
 
 
 def foreign_key_clones(

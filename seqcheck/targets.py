@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
-from seqcheck.clones import RowTarget, referenced_rows, row_rule
+from seqcheck.clones import RowTarget, own_named_copy, referenced_rows, row_rule
 from seqcheck.findings import Kind
 from seqcheck.naming import Encoding, NameRule, build, choose_number, split_label
 
@@ -66,7 +66,7 @@ class Namer:
         # Constraint names are unique per table, not per schema: a name one
         # renamed constraint leaves stays taken while another holds it (but
         # not a copy that carries its parent's name and is renamed with it).
-        parents = {c.oid: c.name for c in catalog.constraints}
+        parents = {c.oid: c for c in catalog.constraints}
         self._holders = Counter(
             (c.schema_oid, c.name)
             for c in catalog.constraints
@@ -277,15 +277,18 @@ class Namer:
         return plain != subject.name and not self._is_taken(subject, plain)
 
 
-def _is_copy(con: Constraint, names: dict[int, str]) -> bool:
+def _is_copy(con: Constraint, parents: dict[int, Constraint]) -> bool:
     """Tell whether *con* is a copy named as the constraint it comes from.
 
     An inherited CHECK or NOT NULL, or a foreign key's partition copy: both
     renamed with their parent (NAMING.md §5.1; :mod:`seqcheck.clones`).
     """
+    if own_named_copy(con, parents):
+        return False
     if con.inherit_count > 0:  # named as its parent's, merged or not
         return True
-    return con.parent_oid != 0 and names.get(con.parent_oid) == con.name
+    parent = parents.get(con.parent_oid)
+    return parent is not None and parent.name == con.name
 
 
 def _index_name(index: dict[tuple[str, int], int], name: str, label: str) -> None:

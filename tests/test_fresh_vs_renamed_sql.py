@@ -1220,6 +1220,18 @@ CASES = {
         f' ALTER TABLE "{"表" * 21}" RENAME TO orders;'
         f' ALTER TABLE orders RENAME COLUMN "{"名前" * 10}" TO b;',
     ),
+    # A partition's own foreign key, attached to its parent's identical key
+    # (merged, not cloned), keeps the name made from the partition: it is
+    # judged on its own table, and its name counts for the next key's digits.
+    "fkey-attached-to-parent": tuple(
+        "CREATE TABLE r (a int PRIMARY KEY); CREATE TABLE r2 (a int PRIMARY KEY);"
+        " CREATE TABLE p (a int) PARTITION BY LIST (a);"
+        f" CREATE TABLE {t} PARTITION OF p FOR VALUES IN (1);"
+        f" ALTER TABLE {t} ADD FOREIGN KEY (a) REFERENCES r;"
+        f" ALTER TABLE {t} ADD FOREIGN KEY (a) REFERENCES r2;"
+        " ALTER TABLE p ADD FOREIGN KEY (a) REFERENCES r;" + then
+        for t, then in (("key", ""), ("u", " ALTER TABLE u RENAME TO key;"))
+    ),
 }
 #: The hand-named objects of each case, by (schema, name).
 HELD = {"freed-but-held": frozenset({("public", "t_a_key")})}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from seqcheck.clones import UNDERSCORE_ROWS, referenced_rows
+from seqcheck.clones import UNDERSCORE_ROWS, own_named_copy, referenced_rows
 from seqcheck.rules import Part, Subject
 
 if TYPE_CHECKING:
@@ -93,15 +93,19 @@ def constraint_subjects(
     """Yield the table constraints of *contype* that are judged on their own table.
 
     Inherited copies follow their parent, and partition clones of a foreign key
-    (``conparentid <> 0``) follow theirs: both are skipped. A constraint whose
+    (``conparentid <> 0``) follow theirs: both are skipped, but for a clone
+    with a name of its own (:func:`~seqcheck.clones.own_named_copy`). A constraint whose
     *parts* are ``None`` (no column part in its name) is guarded and vouches for
     no table rename; a foreign key also carries the table and columns it refers to.
     """
     names = {t.oid: t.name for t in catalog.tables} if contype == "f" else {}
+    keys = {c.oid: c for c in catalog.constraints if c.contype == "f"}
     for con in catalog.constraints:
         if con.contype != contype or con.table_oid == 0:
             continue
-        if con.inherit_count > 0 or con.parent_oid != 0:
+        if (con.inherit_count > 0 or con.parent_oid != 0) and not own_named_copy(
+            con, keys
+        ):
             continue
         table = tables.get(con.table_oid)
         if table is None:
