@@ -42,6 +42,11 @@ _MAX_ORDER_ITEMS = 6
 _PADS = ("x" * MAX_NAME, "é" * MAX_NAME, "€" * MAX_NAME, "😀" * MAX_NAME)
 
 
+def _longer(part: str, enc: Encoding) -> list[str]:
+    """Return *part* as PostgreSQL would show it cut from longer names."""
+    return [enc.cut(part + pad, MAX_NAME) for pad in _PADS]
+
+
 class Verdict(NamedTuple):
     """What a name proves.
 
@@ -100,11 +105,7 @@ def written_middle(
         return today_middle(subject, enc)
     owner, label = verdict.owner or subject.owner, subject.label + verdict.digits
     # A cut old owner was longer: try it as PostgreSQL would have cut it.
-    owners = (
-        [enc.cut(owner + pad, MAX_NAME) for pad in _PADS]
-        if verdict.truncated
-        else [owner]
-    )
+    owners = _longer(owner, enc) if verdict.truncated else [owner]
     choices = column_choices(subject, olds)
     # Old names for every renamed item first: a name read with some items
     # old and others new supposes a moment between renames that a cut name
@@ -274,8 +275,7 @@ def _old_owner(
     for owner in candidates:
         whole = build(owner, middle, label, enc) == name
         if (near or not whole) and any(
-            build(enc.cut(owner + pad, MAX_NAME), middle, label, enc) == name
-            for pad in _PADS
+            build(longer, middle, label, enc) == name for longer in _longer(owner, enc)
         ):
             return owner, True
         if whole:
@@ -402,8 +402,7 @@ def _likely_middle(
         middle = body[split + 1 :]
         cut = build(owner, middle, label, enc) != name
         if cut and not any(
-            build(owner, enc.cut(middle + pad, MAX_NAME), label, enc) == name
-            for pad in _PADS
+            build(owner, longer, label, enc) == name for longer in _longer(middle, enc)
         ):
             continue
         if middle == today:
