@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors
 
+from seqcheck.ahead import LOCK_WAIT_MS, Ahead
 from seqcheck.batches import Batch, LockTable, split_plan
 from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
@@ -113,6 +114,8 @@ class ApplyResult:
         forecast predicted (:class:`_Forecast`), so its drift was forecast
         too; otherwise they were compared with names read before the
         renames, and the drift judged from them or a catalog read again.
+    :param ahead: renames that were sent while drift was judged
+        (:mod:`seqcheck.ahead`) and kept.
     """
 
     steps: tuple[RenameStep, ...]
@@ -121,6 +124,7 @@ class ApplyResult:
     seconds: float
     batches: int = 1
     forecast: bool = False
+    ahead: int = 0
 
 
 class _StepFailed(Exception):
@@ -220,6 +224,7 @@ def apply_plan(
     retries: int = DEFAULT_RETRIES,
     backoff_ms: int | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    ahead: Ahead | None = None,
 ) -> ApplyResult:
     """Run *plan*, one verified transaction per batch.
 
@@ -235,6 +240,11 @@ def apply_plan(
     :param backoff_ms: the pause before the first retry, doubled for each
         next one; by default *lock_timeout_ms*.
     :param on_batch: called with (batch number, batch count) as each starts.
+    :param ahead: renames sent while drift was judged, in a transaction left
+        open: this one transaction is ended with the rest of the plan when
+        the plan is one batch that makes each of them as sent, and no other
+        step touches their new names; else rolled back first, and the plan
+        run as without it.
     :raises SeqcheckError: the server or role cannot run the plan (nothing
         changed); or a batch failed, gave up waiting for a lock (naming the
         sessions holding it) or was not verified: it was rolled back, and the
@@ -245,12 +255,27 @@ def apply_plan(
     started = time.perf_counter()
     done: list[RenameStep] = []
     drift: Drift | None = None
-    read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
-    # The forecast forks first (no thread runs yet), from the plan's renames:
-    # batches reorder steps, never an object's own.
+    # The forecast forks first (no thread of this module runs yet; one of
+    # ahead's may), from the plan's renames: batches reorder steps, never an
+    # object's own.
     net = renames(plan.steps)
     forecast = _Forecast(catalog, net, scope) if catalog is not None else None
     try:
+        if ahead is not None:
+            if forecast is not None and ahead.begun:
+                run = _Run(
+                    conn,
+                    scope,
+                    min(lock_timeout_ms, LOCK_WAIT_MS),
+                    statement_timeout_ms,
+                    _Where(1, 1, 0),
+                    forecast,
+                )
+                ended = _after_ahead(run, plan, ahead, net, batches, started=started)
+                if ended is not None:
+                    return ended
+            ahead.close()  # rolled back: the plan runs as without it
+        read_server_info(conn)  # registers the loaders names need (SQL_ASCII)
         with ThreadPoolExecutor(1) as pool:  # pre-flight reads while the plan is cut
             checked = pool.submit(check_preflight, conn, plan.steps)
             cut_here = batches is None or callable(batches)
@@ -280,6 +305,8 @@ def apply_plan(
                 drift = run.with_retries(batch, planned, retries, pause)
                 done.extend(batch)
     finally:
+        if ahead is not None:
+            ahead.close()
         if forecast is not None:
             forecast.close()
     seconds = time.perf_counter() - started
@@ -287,6 +314,91 @@ def apply_plan(
     log.debug("applied %d steps in %d batches, %.2f s", len(done), len(groups), seconds)
     held = forecast is not None and forecast.held
     return ApplyResult(tuple(done), every, drift, seconds, len(groups), held)
+
+
+def _after_ahead(
+    run: _Run,
+    plan: Plan,
+    ahead: Ahead,
+    net: tuple[Rename, ...],
+    batches: Sequence[Batch] | Callable[[], Sequence[Batch]] | None,
+    *,
+    started: float,
+) -> ApplyResult | None:
+    """End *ahead*'s transaction with the rest of *plan*; ``None``: rolled back.
+
+    The rest of the one batch runs, verified as a plan of one batch is
+    (:meth:`_Run.once`, in a savepoint), its locks waited for no longer than
+    those of the renames sent ahead (see :mod:`seqcheck.ahead`), then the
+    commit. No pre-flight: every rename has run (a standby or a missing
+    privilege fails one). ``None`` when a rename sent failed, the plan is cut
+    into several batches, a rename sent is not one of its steps or another
+    step touches its new name, or the rest failed or was not as forecast: all
+    of it is rolled back, and the plan runs as without *ahead*, pre-flight first.
+
+    :raises SeqcheckError: the batch was not verified (rolled back, nothing
+        changed).
+    """
+    forecast = run.forecast
+    assert forecast is not None
+    if batches is not None and not callable(batches):
+        if len([b for b in batches if b.steps]) != 1:
+            return None
+        steps: Sequence[RenameStep] = next(b.steps for b in batches if b.steps)
+    else:  # the lock table holds every object (Ahead.start): one batch
+        steps = plan.steps
+    forecast.expect(net, same=True, one=True)  # the names, in a thread meanwhile
+    clock = _Clock("ahead")
+    sent = ahead.finish()
+    clock.lap(f"{len(sent or ())} renames sent ahead run")
+    if sent is None:
+        return None
+    rest = _rest(steps, sent)
+    if rest is None:
+        log.debug("a rename sent ahead is not the plan's: running the plan again")
+        return None
+    conn = run.conn
+    try:
+        drift = run.once(rest, net, careful=False, forecast=True)
+    except (_StepFailed, _NotForecast) as failed:
+        log.debug("the renames after those sent ahead: %s", failed)
+        return None
+    assert drift is not None
+    try:
+        conn.commit()
+    except psycopg.Error as exc:
+        raise SeqcheckError(
+            f"could not commit the renames: {_first_line(str(exc))}",
+            "if the connection was lost while committing, run seqcheck scan to"
+            " see what is there",
+        ) from None
+    ahead.committed()
+    seconds = time.perf_counter() - started
+    log.debug("applied %d steps, %d sent ahead, %.2f s", len(steps), len(sent), seconds)
+    done = (*sent, *rest)
+    return ApplyResult(done, net, drift, seconds, 1, forecast.held, len(sent))
+
+
+def _rest(
+    steps: Sequence[RenameStep], sent: Sequence[RenameStep]
+) -> list[RenameStep] | None:
+    """Return *steps* but those *sent*; ``None`` if they cannot be run so.
+
+    Each step sent must be one of *steps*, and no other step may have a name
+    one of them took (as its old or new name): then running them first is
+    running *steps* in another order that renames onto free names only.
+    """
+    done = set(sent)
+    if not done.issubset(steps):
+        return None
+    taken = {(step.schema, step.new) for step in sent}
+    rest = [step for step in steps if step not in done]
+    for step in rest:
+        if step.kind is not Kind.INDEX_COLUMN and (
+            (step.schema, step.new) in taken or (step.schema, step.old) in taken
+        ):
+            return None
+    return rest
 
 
 @contextmanager
@@ -347,7 +459,7 @@ class _Forecast:
         names after it forecast too, in a thread from now on.
         """
         self.intact = self.intact and same
-        if same and one:
+        if same and one and self.names is None:
             catalog = self.catalog
             self.names = self._pool.submit(lambda: expected(predicted(catalog, done)))
 

@@ -32,7 +32,7 @@ from seqcheck.rules.sc111_index_column_name import stale_columns
 from seqcheck.targets import Namer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Callable, Iterable, Mapping
 
     from seqcheck.catalog import Catalog, Index, Schema, Table
 
@@ -101,8 +101,19 @@ class Drift:
     rows: tuple[RowTarget, ...] = ()
 
 
-def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
-    """Return every drifted name in *catalog* within *scope*."""
+def find_drift(
+    catalog: Catalog,
+    scope: Scope | None = None,
+    *,
+    guess: Callable[[Finding], None] | None = None,
+) -> Drift:
+    """Return every drifted name in *catalog* within *scope*.
+
+    :param guess: called, as soon as a reported verdict is final, with its
+        finding as it would be without collision digits (the expected name
+        its default without them). A guess: the finding returned may name
+        another target. Not called under a naming convention.
+    """
     scope = scope or Scope()
     enc = encoding_for(catalog.server.encoding)
     schemas = {s.oid: s for s in catalog.schemas if scope.schema_in(s.name)}
@@ -124,8 +135,16 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
     convention = scope.convention
     if convention is not None:
         subjects = [_under(convention, s) for s in subjects]
-    verdicts = _weigh(catalog, subjects, olds, enc, convention)
     reported = scope.tiers
+    guesses = _Guesses(
+        guess if convention is None else None,
+        scope,
+        olds=olds,
+        enc=enc,
+        schemas=schemas,
+    )
+    decided = guesses.decided if guesses.guess is not None else None
+    verdicts = _weigh(catalog, subjects, olds, enc, convention, decided=decided)
     subjects = [s for s in subjects if scope.kind_in(s.kind)]
     chosen = [
         s
@@ -151,15 +170,14 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         if subject.oid in following:
             findings += _followed(subject, namer, scope, schemas, enc)
             continue
-        table_oid = subject.table.oid if subject.table else 0
         verdict = verdicts[subject.oid]
-        middle = written_middle(subject, verdict, olds.get(table_oid, {}), enc)
+        middle = guesses.middle(subject, verdict)
         if convention is not None and _templated(convention, subject):
             expected = expected_name(convention, subject, verdict)
             namer.named(subject, expected, middle)
         else:
             expected = namer.choose(subject, middle)
-        findings.append(_finding(subject, verdict, expected, schemas))
+        findings.append(guesses.finding(subject, verdict, expected))
     if scope.kind_in(Kind.INDEX_COLUMN):
         names = {oid: schema.name for oid, schema in schemas.items()}
         findings += index_column_findings(catalog.indexes, tables, names, stale)
@@ -178,6 +196,66 @@ def find_drift(catalog: Catalog, scope: Scope | None = None) -> Drift:
         renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
         rows=namer.rows(),
     )
+
+
+class _Guesses:
+    """Findings guessed as their verdicts become final (:func:`find_drift`'s *guess*).
+
+    Each is named without collision digits and handed to *guess*; its middle
+    and finding are kept, to be used again once its name is chosen.
+    """
+
+    def __init__(
+        self,
+        guess: Callable[[Finding], None] | None,
+        scope: Scope,
+        *,
+        olds: dict[int, dict[int, set[str]]],
+        enc: Encoding,
+        schemas: dict[int, Schema],
+    ) -> None:
+        self.guess = guess
+        self._reported = scope.tiers
+        self._scope = scope
+        self._olds = olds
+        self._enc = enc
+        self._schemas = schemas
+        self._kept: dict[int, tuple[str | None, Finding | None]] = {}
+
+    def decided(self, subject: Subject, verdict: Verdict) -> None:
+        """Guess the finding of *subject*, whose *verdict* is final."""
+        if (
+            self.guess is None
+            or verdict.tier not in self._reported
+            or verdict.clean_digits
+            or subject.key_oid
+            or not self._scope.kind_in(subject.kind)
+        ):
+            return
+        middle = self.middle(subject, verdict)
+        plain = build(subject.owner, middle, subject.label, self._enc)
+        finding = None
+        if plain != subject.name:
+            finding = _finding(subject, verdict, plain, self._schemas)
+            self.guess(finding)
+        self._kept[subject.oid] = (middle, finding)
+
+    def middle(self, subject: Subject, verdict: Verdict) -> str | None:
+        """Return the middle part *subject*'s new name is written with."""
+        kept = self._kept.get(subject.oid)
+        if kept is not None:
+            return kept[0]
+        table_oid = subject.table.oid if subject.table else 0
+        return written_middle(
+            subject, verdict, self._olds.get(table_oid, {}), self._enc
+        )
+
+    def finding(self, subject: Subject, verdict: Verdict, expected: str) -> Finding:
+        """Return *subject*'s finding, named *expected*: the guess if it was right."""
+        kept = self._kept.get(subject.oid)
+        if kept is not None and kept[1] is not None and kept[1].expected == expected:
+            return kept[1]
+        return _finding(subject, verdict, expected, self._schemas)
 
 
 def _followed(
@@ -225,8 +303,13 @@ def _weigh(
     olds: dict[int, dict[int, set[str]]],
     enc: Encoding,
     convention: Template | None = None,
+    *,
+    decided: Callable[[Subject, Verdict], None] | None = None,
 ) -> dict[int, Verdict]:
-    """Judge every subject, then apply the witness and copy guards (DESIGN.md)."""
+    """Judge every subject, then apply the witness and copy guards (DESIGN.md).
+
+    *decided* is called with each subject and its final verdict.
+    """
     # Where a check or NOT NULL could have been copied from: a table's own
     # constraint, not one it inherits (a partition's copy of its parent's),
     # merged with a local one or not (SET NOT NULL on a partition keeps the
@@ -263,6 +346,8 @@ def _weigh(
                 if olds.get(table_oid) and not templated:
                     witnesses[table_oid] += old_owners(subject, olds[table_oid], enc)
             verdicts[subject.oid] = verdict
+            if decided is not None:
+                decided(subject, verdict)
     return verdicts
 
 

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from seqcheck.ahead import Ahead
 from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS, snapshot
 from seqcheck.drift import Scope, find_drift
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     import psycopg
 
+    from seqcheck.batches import LockTable
     from seqcheck.catalog import Catalog, ServerInfo
     from seqcheck.drift import Drift
     from seqcheck.findings import Finding
@@ -48,6 +50,8 @@ class Scanned:
     :param references: the text references to the objects of the findings.
     :param refused: findings left out of the plan (not of :attr:`drift`)
         because their object is named as text somewhere.
+    :param ahead: renames sent while drift was judged, in a transaction
+        left open for :func:`~seqcheck.apply.apply_plan` to end.
     """
 
     server: ServerInfo
@@ -58,6 +62,7 @@ class Scanned:
     dropped: tuple[Finding, ...] = ()
     references: TextReferences = field(default_factory=TextReferences)
     refused: tuple[Finding, ...] = ()
+    ahead: Ahead | None = None
 
 
 def scan_connection(
@@ -68,6 +73,7 @@ def scan_connection(
     keep_index_columns: bool = False,
     drop: Callable[[Finding], bool] | None = None,
     allow_text_references: bool = False,
+    ahead: LockTable | None = None,
 ) -> Scanned:
     """Read the catalog in one snapshot, find drift in *scope* and plan the fix.
 
@@ -77,6 +83,9 @@ def scan_connection(
     :param allow_text_references: plan renames of objects that are named as
         text (a ``nextval('x'::text)`` default, a function body); by default
         they are left out of the plan and listed as refused.
+    :param ahead: for ``fix --apply``, the server's lock table: renames
+        that are sure are sent while drift is judged (:mod:`seqcheck.ahead`),
+        when the lock table holds them all.
     :raises SeqcheckError: the catalog cannot be read (see :func:`snapshot`).
     """
     scope = scope or Scope()
@@ -85,8 +94,45 @@ def scan_connection(
         started = time.perf_counter()
         catalog = read_catalog(conn, server, beside_from=BESIDE_FROM)
     log.debug("catalog read in %.2f s", time.perf_counter() - started)
+    sender: Ahead | None = None
+    if ahead is not None:
+        sender = Ahead.start(
+            conn,
+            catalog,
+            tiers=scope.tiers,
+            lock_table=ahead,
+            keep=None if drop is None else (lambda f: not drop(f)),
+            statement_timeout_ms=statement_timeout_ms,
+        )
+    try:
+        return _judged(
+            server,
+            catalog,
+            scope,
+            sender,
+            keep_index_columns=keep_index_columns,
+            drop=drop,
+            allow_text_references=allow_text_references,
+        )
+    except BaseException:
+        if sender is not None:
+            sender.close()
+        raise
+
+
+def _judged(
+    server: ServerInfo,
+    catalog: Catalog,
+    scope: Scope,
+    sender: Ahead | None,
+    *,
+    keep_index_columns: bool,
+    drop: Callable[[Finding], bool] | None,
+    allow_text_references: bool,
+) -> Scanned:
+    """Judge drift in *catalog* and plan its fix (see :func:`scan_connection`)."""
     started = time.perf_counter()
-    drift = find_drift(catalog, scope)
+    drift = find_drift(catalog, scope, guess=None if sender is None else sender.guess)
     log.debug("drift judged in %.2f s", time.perf_counter() - started)
     dropped: tuple[Finding, ...] = ()
     if drop is not None:
@@ -106,7 +152,9 @@ def scan_connection(
         planned, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
     )
     log.debug("plan made in %.2f s", time.perf_counter() - started)
-    return Scanned(server, catalog, scope, drift, plan, dropped, references, refused)
+    return Scanned(
+        server, catalog, scope, drift, plan, dropped, references, refused, sender
+    )
 
 
 def failing(

@@ -32,6 +32,7 @@ __all__ = [
     "Plan",
     "RenameStep",
     "StatementKind",
+    "direct_step",
     "make_plan",
     "undo_steps",
 ]
@@ -411,6 +412,20 @@ def _step(
         index=index,
         phase=phase,
         follows=item.follows,
+    )
+
+
+def direct_step(finding: Finding) -> RenameStep:
+    """Return the step that renames *finding*'s object straight to its expected name.
+
+    The step :func:`make_plan` makes for it when nothing holds that name and
+    nothing follows the object (no index column, copy or row).
+    """
+    return _step(
+        _Item(finding, finding.name, finding.expected, ()),
+        finding.expected,
+        Phase.RENAME,
+        {},
     )
 
 

@@ -177,6 +177,11 @@ def begin() -> sql.SQL:
     return sql.SQL("BEGIN")
 
 
+def begin_read_write() -> sql.SQL:
+    """Return ``BEGIN`` of a read-write, read-committed transaction."""
+    return sql.SQL("BEGIN ISOLATION LEVEL READ COMMITTED, READ WRITE")
+
+
 def set_lock_timeout(lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> sql.Composed:
     """Return ``SET LOCAL lock_timeout = '<lock_timeout>'``."""
     return sql.SQL("SET LOCAL lock_timeout = {}").format(sql.Literal(lock_timeout))

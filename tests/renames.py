@@ -16,13 +16,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from seqcheck.apply import apply_plan
+from seqcheck.apply import apply_plan, read_lock_table
 from seqcheck.catalog import Catalog, read_catalog
 from seqcheck.drift import Scope, find_drift
 from seqcheck.embedded import Server
 from seqcheck.evidence import today_middle
 from seqcheck.findings import Kind, Tier
 from seqcheck.naming import encoding_for
+from seqcheck.pipeline import scan_connection
 from seqcheck.plan import make_plan
 from seqcheck.rules import RULES
 from tests.fix_server import drop_database
@@ -293,12 +294,22 @@ def _positions(conn: psycopg.Connection[Any], catalog: Catalog) -> dict[int, Any
 
 
 def _fix_and_compare(dsn: str, want: dict[Ident, tuple[str, str]]) -> None:
-    """Run ``fix --apply``'s engine; the names must then equal the fresh build's."""
+    """Run ``fix --apply``'s engine; the names must then equal the fresh build's.
+
+    As the command does: sure renames are sent while drift is judged
+    (:mod:`seqcheck.ahead`), the rest with the plan.
+    """
     with psycopg.connect(dsn, autocommit=True) as conn:
         before = read_catalog(conn)
         positions = _positions(conn, before)
-        plan = make_plan(find_drift(before, Scope()), before)
-        result = apply_plan(conn, plan, catalog=before)
+        found = scan_connection(conn, ahead=read_lock_table(conn))
+        plan = found.plan
+        assert plan == make_plan(find_drift(before, Scope()), before)
+        try:
+            result = apply_plan(conn, plan, catalog=found.catalog, ahead=found.ahead)
+        finally:
+            if found.ahead is not None:
+                found.ahead.close()
         assert result.forecast or not plan.steps  # the names after as predicted
         after = read_catalog(conn)
         assert _positions(conn, after) == positions

@@ -295,6 +295,7 @@ def fix(
             keep_index_columns=keep_index_columns,
             config=config,
             allow_text_references=allow_text_references,
+            ahead=apply and batch is None,
         ) as found:
             _warn_refused(shared, found.scanned)
             if not apply:
@@ -317,6 +318,7 @@ def fix(
                         on_batch=lambda n, total: status.update(
                             f"renaming: batch {n} of {total}"
                         ),
+                        ahead=found.scanned.ahead,
                     )
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)

@@ -87,13 +87,16 @@ def _scanned(
     baseline: Baseline | None = None,
     progress: bool = True,
     allow_text_references: bool = False,
+    ahead: bool = False,
 ) -> Iterator[_Found]:
     """Connect, scan and plan; warn about the scope; keep the connection open.
 
     Findings that the config ignores, or that *baseline* knows, are left out;
     those named as text are left out of the plan unless *allow_text_references*.
     Without *progress*, no status line is drawn (a scan of several databases
-    draws its own).
+    draws its own). With *ahead* (``fix --apply`` in one transaction),
+    renames are sent while drift is judged (:mod:`seqcheck.ahead`); what
+    apply does not commit is rolled back on exit.
     """
     config = config if config is not None else load_config(shared.config)
     timeout_ms = _duration_ms(shared.statement_timeout, "--statement-timeout")
@@ -109,6 +112,11 @@ def _scanned(
         ) as conn,
     ):
         started = time.perf_counter()
+        lock_table = None
+        if ahead and not shared.schema_file:
+            from seqcheck.apply import read_lock_table
+
+            lock_table = read_lock_table(conn)
         with status.step("reading the catalog"):
             scanned = scan_connection(
                 conn,
@@ -117,11 +125,16 @@ def _scanned(
                 keep_index_columns=keep_index_columns,
                 drop=drop,
                 allow_text_references=allow_text_references,
+                ahead=lock_table,
             )
         log.debug("scanned in %.2f s", time.perf_counter() - started)
-        if not shared.quiet:
-            _warn_scope(scanned.catalog, scanned.drift, scanned.plan, scope)
-        yield _Found(conn, scanned, timeout_ms)
+        try:
+            if not shared.quiet:
+                _warn_scope(scanned.catalog, scanned.drift, scanned.plan, scope)
+            yield _Found(conn, scanned, timeout_ms)
+        finally:
+            if scanned.ahead is not None:
+                scanned.ahead.close()
 
 
 @contextmanager
@@ -267,6 +280,8 @@ def _batch_maker(
     from seqcheck.batches import DEFAULT_LOCK_TABLE
 
     table = DEFAULT_LOCK_TABLE if shared.schema_file else None
+    if found.scanned.ahead is not None:  # read before the renames sent ahead
+        table = found.scanned.ahead.lock_table
     return batch_maker(
         found.conn,
         found.plan,
