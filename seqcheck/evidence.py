@@ -42,9 +42,16 @@ _MAX_ORDER_ITEMS = 6
 _PADS = ("x" * MAX_NAME, "é" * MAX_NAME, "€" * MAX_NAME, "😀" * MAX_NAME)
 
 
-def _longer(part: str, enc: Encoding) -> list[str]:
-    """Return *part* as PostgreSQL would show it cut from longer names."""
-    return [enc.cut(part + pad, MAX_NAME) for pad in _PADS]
+def _longer(part: str, enc: Encoding) -> Iterator[str]:
+    """Yield *part* as PostgreSQL would show it cut from longer names.
+
+    Lazily, and only padded with what *enc* can encode (no ``€`` in LATIN1).
+    """
+    for pad in _PADS:
+        try:
+            yield enc.cut(part + pad, MAX_NAME)
+        except UnicodeEncodeError:
+            continue
 
 
 class Verdict(NamedTuple):
@@ -105,7 +112,7 @@ def written_middle(
         return today_middle(subject, enc)
     owner, label = verdict.owner or subject.owner, subject.label + verdict.digits
     # A cut old owner was longer: try it as PostgreSQL would have cut it.
-    owners = _longer(owner, enc) if verdict.truncated else [owner]
+    owners = list(_longer(owner, enc)) if verdict.truncated else [owner]
     choices = column_choices(subject, olds)
     # Old names for every renamed item first: a name read with some items
     # old and others new supposes a moment between renames that a cut name
