@@ -32,7 +32,7 @@ from seqcheck.rules.sc111_index_column_name import stale_columns
 from seqcheck.targets import Namer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
 
     from seqcheck.catalog import Catalog, Index, Schema, Table
 
@@ -126,15 +126,16 @@ def find_drift(
     }
     stale = _stale_indexes(catalog, tables, enc)
     olds = _proven_olds(catalog, stale)
-    subjects = [
+    # Made as they are judged, so that the first guesses come early.
+    made: Iterator[Subject] = (
         s
         for rule in RULES
         for s in rule.subjects(catalog, tables)
         if s.schema_oid in schemas
-    ]
+    )
     convention = scope.convention
     if convention is not None:
-        subjects = [_under(convention, s) for s in subjects]
+        made = (_under(convention, s) for s in made)
     reported = scope.tiers
     guesses = _Guesses(
         guess if convention is None else None,
@@ -144,7 +145,10 @@ def find_drift(
         schemas=schemas,
     )
     decided = guesses.decided if guesses.guess is not None else None
-    verdicts = _weigh(catalog, subjects, olds, enc, convention, decided=decided)
+    subjects: list[Subject] = []
+    verdicts = _weigh(
+        catalog, made, olds, enc, convention, decided=decided, kept=subjects
+    )
     subjects = [s for s in subjects if scope.kind_in(s.kind)]
     chosen = [
         s
@@ -299,16 +303,19 @@ def _under(convention: Template, subject: Subject) -> Subject:
 
 def _weigh(
     catalog: Catalog,
-    subjects: list[Subject],
+    subjects: Iterable[Subject],
     olds: dict[int, dict[int, set[str]]],
     enc: Encoding,
     convention: Template | None = None,
     *,
     decided: Callable[[Subject, Verdict], None] | None = None,
+    kept: list[Subject] | None = None,
 ) -> dict[int, Verdict]:
     """Judge every subject, then apply the witness and copy guards (DESIGN.md).
 
-    *decided* is called with each subject and its final verdict.
+    The unguarded subjects are judged as *subjects* yields them, the guarded
+    ones after all of those; *decided* is called with each subject and its
+    final verdict, and *kept* gets every subject, in order.
     """
     # Where a check or NOT NULL could have been copied from: a table's own
     # constraint, not one it inherits (a partition's copy of its parent's),
@@ -321,10 +328,19 @@ def _weigh(
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}
-    unguarded = [s for s in subjects if not s.guarded]
-    guarded = [s for s in subjects if s.guarded]
+    everything = kept if kept is not None else []
+    guarded: list[Subject] = []
+
+    def unguarded() -> Iterator[Subject]:
+        for subject in subjects:
+            everything.append(subject)
+            if subject.guarded:
+                guarded.append(subject)
+            else:
+                yield subject
+
     no_olds: dict[int, set[str]] = {}
-    for passed in (unguarded, guarded):
+    for passed in (unguarded(), guarded):
         for subject in passed:
             table_oid = subject.table.oid if subject.table else 0
             seen = witnesses[table_oid]
