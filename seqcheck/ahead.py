@@ -210,6 +210,7 @@ class Ahead:
         if self._ended:
             return
         self._ended = True
+        self._queue.clear()  # nothing more is sent: it would be rolled back
         conn = self.conn
         if self._worker is not None and self._worker.is_alive() and not conn.closed:
             conn.cancel_safe()

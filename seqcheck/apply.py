@@ -28,6 +28,11 @@ growing pause; when the retries are used up, the error names the sessions
 holding the lock.
 The atomicity promise is per batch: batches committed before a failure stay,
 and a re-run plans only what is left.
+
+Renames sent while drift was judged (:mod:`seqcheck.ahead`) are already in
+an open transaction when a plan of one batch comes here: it is ended with
+the rest of the plan, verified as above, or rolled back, and the plan run
+as above, pre-flight first.
 """
 
 from __future__ import annotations
