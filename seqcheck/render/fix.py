@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from seqcheck.findings import Kind
 from seqcheck.plan import Phase
 from seqcheck.references import CAVEAT, TextReferences
-from seqcheck.render.table import shown
+from seqcheck.render.table import all_plain, shown
 from seqcheck.statements import statement_texts
 
 if TYPE_CHECKING:
@@ -90,24 +90,22 @@ def applied(
     references = references or TextReferences()
     lines: list[str] = []
     if result.renames:
-        rows = [
-            [
-                r.kind.value,
-                shown(f"{r.schema}.{r.index}.{r.old}")
-                if r.kind is Kind.INDEX_COLUMN
-                else shown(f"{r.schema}.{r.old}"),
-                "→",
-                shown(r.new),
-            ]
+        kinds = [r.kind.value for r in result.renames]
+        olds = [
+            f"{r.schema}.{r.index}.{r.old}"
+            if r.kind is Kind.INDEX_COLUMN
+            else f"{r.schema}.{r.old}"
             for r in result.renames
         ]
-        # Aligned as tabulate's "plain" format, which takes seconds for
-        # tens of thousands of rows.
-        widths = [max(len(row[k]) for row in rows) for k in range(len(rows[0]))]
-        table = "\n".join(
-            "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-            for row in rows
-        )
+        news = [r.new for r in result.renames]
+        if not all_plain(olds) or not all_plain(news):
+            olds, news = [shown(o) for o in olds], [shown(n) for n in news]
+        # Aligned by hand: tabulate takes seconds for tens of thousands of rows.
+        wide = max(map(len, kinds)), max(map(len, olds))
+        table = [
+            f"  {kind:<{wide[0]}}  {old:<{wide[1]}}  →  {new}".rstrip()
+            for kind, old, new in zip(kinds, olds, news, strict=True)
+        ]
         where, each = "one transaction", ""
         if result.batches > 1:
             where, each = f"{result.batches} transactions", "each "
@@ -115,7 +113,7 @@ def applied(
             f"Renamed {_plural(len(result.renames), 'object')} in {where}"
             f" ({_plural(len(result.steps), 'statement')}, {result.seconds:.2f} s),"
             f" {each}verified by a re-scan before commit:",
-            *("  " + line.rstrip() for line in table.splitlines()),
+            *table,
         ]
     else:
         lines.append("Nothing to rename.")

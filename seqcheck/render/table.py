@@ -17,10 +17,12 @@ from seqcheck.references import CAVEAT
 from seqcheck.render.report import by_table, tally
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from seqcheck.findings import Finding
     from seqcheck.render.report import Databases, Report
 
-__all__ = ["render", "several", "shown", "summary"]
+__all__ = ["all_plain", "render", "several", "shown", "summary"]
 
 _HEADERS = ("tier", "kind", "name", "expected", "reason")
 _COLOURS = {
@@ -37,6 +39,11 @@ _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 def shown(text: str) -> str:
     """Return *text* for a terminal: backslash, newlines and controls escaped."""
     return _UNSAFE.sub(lambda m: _ESCAPES.get(m[0]) or f"\\u{ord(m[0]):04x}", text)
+
+
+def all_plain(texts: Iterable[str]) -> bool:
+    """Tell whether :func:`shown` leaves every one of *texts* as it is."""
+    return _UNSAFE.search("".join(texts)) is None
 
 
 def _plural(count: int, word: str) -> str:
