@@ -44,6 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -384,6 +385,10 @@ def _after_ahead(
     return ApplyResult(done, net, drift, seconds, 1, forecast.held, len(sent))
 
 
+#: What makes a step's statement: cheaper to compare than the step.
+_what_runs = attrgetter("kind", "schema", "table", "object_oid", "old", "new", "index")
+
+
 def _rest(
     steps: Sequence[RenameStep], sent: Sequence[RenameStep]
 ) -> list[RenameStep] | None:
@@ -393,11 +398,12 @@ def _rest(
     one of them took (as its old or new name): then running them first is
     running *steps* in another order that renames onto free names only.
     """
-    done = set(sent)
-    if not done.issubset(steps):
+    done = set(map(_what_runs, sent))
+    planned = list(map(_what_runs, steps))
+    if not done.issubset(planned):
         return None
     taken = {(step.schema, step.new) for step in sent}
-    rest = [step for step in steps if step not in done]
+    rest = [step for step, runs in zip(steps, planned, strict=True) if runs not in done]
     for step in rest:
         if step.kind is not Kind.INDEX_COLUMN and (
             (step.schema, step.new) in taken or (step.schema, step.old) in taken
