@@ -11,7 +11,7 @@ re-runs drift: :func:`reported` lists findings it should have fixed.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import TYPE_CHECKING, TypeVar
@@ -281,14 +281,13 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
         elif r.kind is Kind.INDEX_COLUMN:
             for oid in (r.object_oid, *indexes.get(r.object_oid, ())):
                 columns.setdefault(oid, {})[r.old] = r.new
-    taken: dict[tuple[int, str], Counter[str]] = {
-        (t.schema_oid, t.space): Counter(t.names) for t in catalog.names
-    }
+    # Old and new names per (schema, space), applied to its names at the end.
+    left: dict[tuple[int, str], list[str]] = defaultdict(list)
+    taken: dict[tuple[int, str], list[str]] = defaultdict(list)
 
     def moved(schema_oid: int, space: str, old: str, new: str) -> None:
-        counter = taken.setdefault((schema_oid, space), Counter())
-        counter[old] -= 1
-        counter[new] += 1
+        left[schema_oid, space].append(old)
+        taken[schema_oid, space].append(new)
 
     def renamed(record: _R, space: str, new: str | None) -> _R:
         if new is None or new == record.name:
@@ -323,17 +322,20 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
         renamed(s, "statistics", names.get(("statistics", s.oid)))
         for s in catalog.statistics
     )
-    rows = tuple(
-        TakenName(schema_oid, space, tuple(sorted(counter.elements())))
-        for (schema_oid, space), counter in taken.items()
-    )
+    names_now = {(t.schema_oid, t.space): t.names for t in catalog.names}
+    rows = []
+    for key in {**names_now, **taken}:
+        counter = Counter(names_now.get(key, ()))
+        counter.subtract(left.get(key, ()))
+        counter.update(taken.get(key, ()))
+        rows.append(TakenName(*key, tuple(sorted(counter.elements()))))
     return replace(
         catalog,
         sequences=sequences,
         indexes=new_indexes,
         constraints=constraints,
         statistics=statistics,
-        names=rows,
+        names=tuple(rows),
     )
 
 
@@ -408,24 +410,22 @@ def expected(catalog: Catalog) -> Expected:
         for n, c in enumerate(i.stored_names, 1)
     ]
     rows = frozenset(chain(*named, columns))
-    taken: dict[tuple[str, int], Counter[str]] = {}
+    # Per schema and space, the names taken less those listed: the others.
+    left: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
     for row in catalog.names:
         code = SPACES.get(row.space)  # not "type": object_names() has none
         name = schema(row.schema_oid)
         if code is not None and code != column and name is not None:
-            taken.setdefault((name, code), Counter()).update(row.names)
-    listed: dict[tuple[str, int], Counter[str]] = {}
+            left[name, code].update(row.names)
     for group in named:
-        by_space: dict[tuple[str, int], list[str]] = {}
+        by_space: dict[tuple[str, int], list[str]] = defaultdict(list)
         for at, where, name in group:
-            by_space.setdefault((where, at & 3), []).append(name)
+            by_space[where, at & 3].append(name)
         for space, names in by_space.items():
-            listed.setdefault(space, Counter()).update(names)
-    others = {space: +(taken.get(space, Counter()) - c) for space, c in listed.items()}
-    others.update((space, c) for space, c in taken.items() if space not in listed)
+            left[space].subtract(names)
     # a name listed more often than taken: no read can have both
-    possible = all(not (c - taken.get(space, Counter())) for space, c in listed.items())
-    others = {space: c for space, c in others.items() if c}
+    possible = all(min(c.values(), default=0) >= 0 for c in left.values())
+    others = {space: kept for space, c in left.items() if (kept := +c)}
     return Expected(rows, others, possible)
 
 
