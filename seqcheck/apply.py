@@ -454,7 +454,15 @@ class _Forecast:
 
     def __init__(self, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> None:
         self.catalog = catalog
-        self.judged = Forked(lambda: _judged_after(catalog, done, scope))
+        self.after: Catalog | None = None
+        self.judged: Forked[Drift] | None = None
+        try:
+            after = predicted(catalog, done)
+        except Exception as exc:  # a bug: the batches are then run between reads
+            log.debug("the catalog after the plan was not forecast: %s", exc)
+        else:
+            self.after = after
+            self.judged = Forked(lambda: _judged_after(after, scope))
         self._pool = ThreadPoolExecutor(1)
         self.names: Future[Expected] | None = None
         self.checked: Forked[bool] | None = None
@@ -470,9 +478,9 @@ class _Forecast:
         names after it forecast too, in a thread from now on.
         """
         self.intact = self.intact and same
-        if same and one and self.names is None:
-            catalog = self.catalog
-            self.names = self._pool.submit(lambda: expected(predicted(catalog, done)))
+        after = self.after  # what *done* leave, when they are the *same*
+        if same and one and self.names is None and after is not None:
+            self.names = self._pool.submit(lambda: expected(after))
 
     def names_hold(self, after: Names) -> bool:
         """Tell whether *after*, read after the whole plan, are the forecast's."""
@@ -510,22 +518,23 @@ class _Forecast:
                 self.checked is None or not self.intact or not self.checked.result()
             ):
                 return None
-            return self.judged.result()
+            return self.judged.result() if self.judged is not None else None
         except ChildFailed as failed:
             log.debug("the forecast failed: %s", failed)
             return None
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
-        self.judged.close()
+        if self.judged is not None:
+            self.judged.close()
         if self.checked is not None:
             self.checked.close()
 
 
-def _judged_after(catalog: Catalog, done: Sequence[Rename], scope: Scope) -> Drift:
-    """Return the drift of *catalog* after *done*."""
+def _judged_after(after: Catalog, scope: Scope) -> Drift:
+    """Return the drift of *after*, the catalog as the plan leaves it."""
     started = time.perf_counter()
-    drift = find_drift(predicted(catalog, done), scope)
+    drift = find_drift(after, scope)
     log.debug("drift after the plan forecast in %.2f s", time.perf_counter() - started)
     return drift
 
