@@ -126,6 +126,8 @@ class Ahead:
         self._worker: threading.Thread | None = None
         self._ended = False
         self.sent: list[RenameStep] = []
+        #: Every step queued to send, by object OID and kind.
+        self.steps: dict[tuple[int, Kind], RenameStep] = {}
         self.failed: str | None = None
 
     @classmethod
@@ -183,7 +185,9 @@ class Ahead:
             and self._keep(finding)
         ):
             self._taken.add((finding.schema, finding.expected))
-            self._queue.append(direct_step(finding))
+            step = direct_step(finding)
+            self.steps[finding.object_oid, finding.kind] = step
+            self._queue.append(step)
             if self._worker is None:
                 self._worker = threading.Thread(target=self._send_all, daemon=True)
                 self._worker.start()

@@ -17,7 +17,7 @@ from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS, snapshot
 from seqcheck.drift import Scope, find_drift
 from seqcheck.findings import Tier
-from seqcheck.plan import make_plan
+from seqcheck.plan import direct_plan, make_plan
 from seqcheck.references import TextReferences, find_text_references
 
 if TYPE_CHECKING:
@@ -148,9 +148,19 @@ def _judged(
         kept = tuple(f for f in drift.findings if not references.of(f))
         planned = replace(drift, findings=kept)
     started = time.perf_counter()
-    plan = make_plan(
-        planned, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
-    )
+    plan = None
+    if sender is not None and sender.begun:  # the steps sent may be the plan
+        plan = direct_plan(
+            planned,
+            catalog,
+            sender.steps,
+            include=scope.tiers,
+            keep_index_columns=keep_index_columns,
+        )
+    if plan is None:
+        plan = make_plan(
+            planned, catalog, include=scope.tiers, keep_index_columns=keep_index_columns
+        )
     log.debug("plan made in %.2f s", time.perf_counter() - started)
     return Scanned(
         server, catalog, scope, drift, plan, dropped, references, refused, sender

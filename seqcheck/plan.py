@@ -19,7 +19,7 @@ from seqcheck.naming import MAX_NAME, Encoding, encoding_for, name_bytes
 from seqcheck.targets import spaces
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Sequence
+    from collections.abc import Callable, Collection, Mapping, Sequence
 
     from seqcheck.catalog import Catalog
     from seqcheck.clones import RowTarget
@@ -32,6 +32,7 @@ __all__ = [
     "Plan",
     "RenameStep",
     "StatementKind",
+    "direct_plan",
     "direct_step",
     "make_plan",
     "undo_steps",
@@ -225,6 +226,55 @@ def make_plan(
     steps = _with_clones(_order(objects, taken, enc, index_names), catalog)
     steps += _order(columns, taken, enc, index_names)
     return Plan(tuple(steps), tuple(blocked + blocked_columns), dead)
+
+
+def direct_plan(
+    drift: Drift,
+    catalog: Catalog,
+    steps: Mapping[tuple[int, Kind], RenameStep],
+    *,
+    keep_index_columns: bool = False,
+    include: Collection[Tier] = DEFAULT_TIERS,
+) -> Plan | None:
+    """Return :func:`make_plan`'s plan when it is *steps*, else ``None``.
+
+    It is when each finding to rename has a step in *steps* (by object OID
+    and kind, made by :func:`direct_step` for that very finding) and renames
+    onto a name nothing holds: then no step waits for another, none is
+    blocked, and make_plan takes them in finding order. Anything that makes
+    more steps (an index column, a row for a referenced partition, a
+    partition's copy of a foreign key) or none (a dead end) gives ``None``.
+    Cheaper than make_plan when the steps exist already (:mod:`seqcheck.ahead`).
+    """
+    if drift.rows or dead_ends(drift.findings, catalog):
+        return None
+    schema_names = {s.oid: s.name for s in catalog.schemas}
+    taken: dict[tuple[str, str], set[str]] = {}
+    for row in catalog.names:
+        where = (schema_names.get(row.schema_oid, ""), row.space)
+        taken.setdefault(where, set()).update(row.names)
+    chosen: list[RenameStep] = []
+    for finding in drift.findings:
+        if finding.kind is Kind.INDEX_COLUMN:
+            if keep_index_columns:
+                continue
+            return None
+        if finding.tier not in include or finding.name == finding.expected:
+            continue
+        step = steps.get((finding.object_oid, finding.kind))
+        if step is None or step.finding is not finding:
+            return None
+        for space in spaces(finding.kind):
+            names = taken.setdefault((finding.schema, space), set())
+            if finding.expected in names:  # held now, or by a step before
+                return None
+            names.add(finding.expected)
+        chosen.append(step)
+    if foreign_key_clones(
+        catalog, [s.object_oid for s in chosen if s.kind is Kind.FKEY]
+    ):
+        return None
+    return Plan(tuple(chosen))
 
 
 def _referenced_rows(items: list[_Item], rows: Sequence[RowTarget]) -> list[_Item]:

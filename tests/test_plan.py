@@ -15,6 +15,8 @@ from seqcheck.plan import (
     Plan,
     RenameStep,
     StatementKind,
+    direct_plan,
+    direct_step,
     make_plan,
 )
 from tests.builders import catalog_for, drift_of, finding, index_column
@@ -291,3 +293,52 @@ def test_any_renaming_of_names_ends_as_planned(
         if f not in plan.blocked:
             assert names[f.object_oid] == f.expected
     assert len(plan.steps) <= len(found) + len(found) // 2 + 1
+    direct = direct_plan(drift_of(found), catalog_for(found), _direct_steps(found))
+    assert direct is None or direct == plan
+
+
+def _direct_steps(found: Iterable[Finding]) -> dict[tuple[int, Kind], RenameStep]:
+    return {(f.object_oid, f.kind): direct_step(f) for f in found}
+
+
+def _direct(
+    *found: Finding,
+    steps: Iterable[Finding] | None = None,
+    taken: Iterable[tuple[str, str, str]] = (),
+    keep_index_columns: bool = False,
+) -> Plan | None:
+    return direct_plan(
+        drift_of(found),
+        catalog_for(found, taken=taken),
+        _direct_steps(found if steps is None else steps),
+        keep_index_columns=keep_index_columns,
+    )
+
+
+def test_renames_onto_free_names_are_planned_as_their_direct_steps() -> None:
+    found = (
+        finding(Kind.SEQUENCE, "a_id_seq", "b_id_seq", table="b"),
+        finding(Kind.PKEY, "a_pkey", "b_pkey", table="b"),
+        finding(Kind.FKEY, "a_x_fkey", "b_x_fkey", table="b"),
+        finding(Kind.CHECK, "c_check", "d_check", table="d", tier=Tier.CUSTOM),
+    )
+    direct = _direct(*found)
+    assert direct is not None
+    assert direct == plan_of(*found)
+    assert [s.new for s in direct.steps] == ["b_x_fkey", "b_pkey", "b_id_seq"]
+
+
+def test_no_direct_plan_where_make_plan_does_more() -> None:
+    a = finding(Kind.PKEY, "a_pkey", "b_pkey", table="b")
+    b = finding(Kind.PKEY, "b_pkey", "c_pkey", table="c")  # a waits for b
+    assert _direct(a, b) is None
+    assert _direct(a, taken=[("public", "relation", "b_pkey")]) is None  # held
+    assert _direct(a, b, steps=[b]) is None  # a step missing
+    other = a._replace(expected="b_pkey1")  # a guess the drift changed
+    assert _direct(a, steps=[other]) is None
+    column = index_column("a_x_idx", "x", "y")
+    assert _direct(a, column) is None
+    kept = _direct(a, column, steps=[a], keep_index_columns=True)
+    assert kept is not None and kept.steps == (direct_step(a),)
+    twice = finding(Kind.INDEX, "x_idx", "b_pkey", table="b")  # one target
+    assert _direct(a, twice) is None
