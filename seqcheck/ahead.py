@@ -231,24 +231,34 @@ class Ahead:
     def _send_all(self) -> None:
         """Send what is guessed, a query at a time, until stopped or failed (thread).
 
-        Stopped, it sends what is left first; after a failure, nothing more.
+        While one query runs, the renames guessed meanwhile are made into the
+        next one, sent as soon as the server is done: it never waits for this
+        thread's share of the GIL. Stopped, it sends what is left first;
+        after a failure, or once closed, nothing more.
         """
-        first = True
         queries = 0
+        running = False  # a query is sent and its results not all read
+        steps: list[RenameStep] = []  # the next query's, its statements in texts
+        texts: list[bytes] = []
         try:
             while True:
                 self._more.clear()
-                steps = [self._queue.popleft() for _ in range(len(self._queue))]
-                if not steps:
-                    if self._stop:
-                        break
-                    self._more.wait()
-                    continue
-                self._run(steps, first=first)
-                first = False
-                queries += 1
-                if self.failed is not None:
+                taken = [self._queue.popleft() for _ in range(len(self._queue))]
+                if taken:
+                    texts += self._texts(taken, first=not queries and not steps)
+                    steps += taken
+                if running:
+                    running = not self._read_some()
+                elif self.failed is not None:  # once its query's results are read
                     return
+                elif steps and not self._ended:
+                    self._send(steps, texts)
+                    queries += 1
+                    running, steps, texts = True, [], []
+                elif self._stop or self._ended:
+                    break
+                else:
+                    self._more.wait()
         except Exception as exc:  # reported by finish(), then rolled back
             self.failed = f"{type(exc).__name__}: {exc}"
         log.debug(
@@ -258,8 +268,8 @@ class Ahead:
             time.thread_time(),
         )
 
-    def _run(self, steps: list[RenameStep], *, first: bool) -> None:
-        """Send *steps* as one query (after BEGIN if *first*); wait until it is done."""
+    def _texts(self, steps: list[RenameStep], *, first: bool) -> list[bytes]:
+        """Return the statements of *steps* (after BEGIN and settings if *first*)."""
         texts = assembled(steps, step_names(steps))
         if first:
             conn = self.conn
@@ -268,24 +278,35 @@ class Ahead:
                 set_lock_timeout(timeout_text(LOCK_WAIT_MS)).as_bytes(conn),
                 set_statement_timeout(self._timeout_ms).as_bytes(conn),
             ]
+        return texts
+
+    def _send(self, steps: list[RenameStep], texts: list[bytes]) -> None:
+        """Send *texts*, the statements of *steps*, as one query."""
         pgconn = self.conn.pgconn
         self.sent += steps
         pgconn.send_query(b";\n".join(texts))
         while pgconn.flush():  # non-blocking: the rest when the socket takes it
             select.select([], [pgconn.socket], [])
-        while True:
-            while pgconn.is_busy():
-                # Results come one per statement: read them a few times a
-                # second, not as each arrives, not to take the GIL as often.
-                time.sleep(_NAP)
-                select.select([pgconn.socket], [], [])
-                pgconn.consume_input()
+
+    def _read_some(self) -> bool:
+        """Read the results that came; tell whether the query is done.
+
+        Results come one per statement: read a few times a second, not as
+        each arrives, not to take the GIL as often.
+        """
+        pgconn = self.conn.pgconn
+        if pgconn.is_busy():
+            time.sleep(_NAP)
+            select.select([pgconn.socket], [], [], _NAP)
+            pgconn.consume_input()
+        while not pgconn.is_busy():
             result = pgconn.get_result()
             if result is None:
-                return
+                return True
             if result.status != pq.ExecStatus.COMMAND_OK and self.failed is None:
                 message = result.error_message.decode("utf-8", "replace").strip()
                 self.failed = message or str(result.status)
+        return False
 
 
 def _plain_tables(catalog: Catalog) -> set[int]:
