@@ -38,14 +38,13 @@ def index_subjects(
 ) -> Iterator[Subject]:
     """Yield the valid indexes backing *constraint_type* (``""``: plain indexes)."""
     plain = constraint_type == ""
+    pkey = label == "pkey"
     names: dict[int, dict[int, str]] = {}
     for index in catalog.indexes:
         if index.constraint_type != constraint_type or index.from_extension:
             continue
-        if not index.valid or is_leftover(index.name):
-            continue
         table = tables.get(index.table_oid)
-        if table is None:
+        if table is None or not index.valid or is_leftover(index.name):
             continue
         columns = names.get(table.oid)
         if columns is None:
@@ -53,25 +52,27 @@ def index_subjects(
                 zip(table.attnums, table.columns, strict=True)
             )
         parts = tuple(
-            Part(attnum, columns.get(attnum, stored) if attnum else stored, stored)
-            for attnum, stored in zip(
-                index.table_attnums, index.stored_names, strict=True
-            )
+            [
+                Part(attnum, columns.get(attnum, stored) if attnum else stored, stored)
+                for attnum, stored in zip(
+                    index.table_attnums, index.stored_names, strict=True
+                )
+            ]
         )
         yield Subject(
-            code=code,
-            kind=kind,
-            label=label,
-            oid=index.oid,
-            schema_oid=index.schema_oid,
-            name=index.name,
-            owner=table.name,
-            table=table,
-            parts=None if label == "pkey" else parts,
-            key_columns=tuple(p.name for p in parts[: index.key_count]),
+            code,
+            kind,
+            label,
+            index.oid,
+            index.schema_oid,
+            index.name,
+            table.name,
+            table,
+            None if pkey else parts,
             dedup=True,
             guarded=plain,
             witness=not plain,
+            key_columns=tuple([p.name for p in parts[: index.key_count]]),
         )
 
 
