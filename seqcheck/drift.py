@@ -144,10 +144,9 @@ def find_drift(
         enc=enc,
         schemas=schemas,
     )
-    decided = guesses.decided if guesses.guess is not None else None
     subjects: list[Subject] = []
     verdicts = _weigh(
-        catalog, made, olds, enc, convention, decided=decided, kept=subjects
+        catalog, made, olds, enc, convention, decided=guesses.decided, kept=subjects
     )
     subjects = [s for s in subjects if scope.kind_in(s.kind)]
     chosen = [
@@ -220,7 +219,7 @@ class _Guesses:
     ) -> None:
         self.guess = guess
         self._reported = scope.tiers
-        self._scope = scope
+        self._kind_in = scope.kind_in
         self._olds = olds
         self._enc = enc
         self._schemas = schemas
@@ -233,7 +232,7 @@ class _Guesses:
             or verdict.tier not in self._reported
             or verdict.clean_digits
             or subject.key_oid
-            or not self._scope.kind_in(subject.kind)
+            or not self._kind_in(subject.kind)
         ):
             return
         middle = self.middle(subject, verdict)
@@ -308,8 +307,8 @@ def _weigh(
     enc: Encoding,
     convention: Template | None = None,
     *,
-    decided: Callable[[Subject, Verdict], None] | None = None,
-    kept: list[Subject] | None = None,
+    decided: Callable[[Subject, Verdict], None],
+    kept: list[Subject],
 ) -> dict[int, Verdict]:
     """Judge every subject, then apply the witness and copy guards (DESIGN.md).
 
@@ -328,12 +327,11 @@ def _weigh(
             copies[(con.schema_oid, con.name)].add(table_names[con.table_oid])
     witnesses: dict[int, list[tuple[str, bool]]] = defaultdict(list)
     verdicts: dict[int, Verdict] = {}
-    everything = kept if kept is not None else []
     guarded: list[Subject] = []
 
     def unguarded() -> Iterator[Subject]:
         for subject in subjects:
-            everything.append(subject)
+            kept.append(subject)
             if subject.guarded:
                 guarded.append(subject)
             else:
@@ -362,8 +360,7 @@ def _weigh(
                 if olds.get(table_oid) and not templated:
                     witnesses[table_oid] += old_owners(subject, olds[table_oid], enc)
             verdicts[subject.oid] = verdict
-            if decided is not None:
-                decided(subject, verdict)
+            decided(subject, verdict)
     return verdicts
 
 
