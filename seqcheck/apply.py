@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,12 +79,14 @@ from seqcheck.verify import (
     predicted,
     renames,
     reported,
+    touched,
     unexpected,
 )
 
 if TYPE_CHECKING:
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
+    from seqcheck.findings import Finding
     from seqcheck.plan import Plan, RenameStep
 
 __all__ = [
@@ -231,6 +233,7 @@ def apply_plan(
     backoff_ms: int | None = None,
     on_batch: Callable[[int, int], None] | None = None,
     ahead: Ahead | None = None,
+    findings: Collection[Finding] | None = None,
 ) -> ApplyResult:
     """Run *plan*, one verified transaction per batch.
 
@@ -251,6 +254,11 @@ def apply_plan(
         the plan is one batch that makes each of them as sent, and no other
         step touches their new names; else rolled back first, and the plan
         run as without it.
+    :param findings: every finding of the drift *plan* was made from (those
+        left out of it too): the drift after the plan is then forecast for
+        the tables they or the renames touch only
+        (:func:`~seqcheck.verify.touched`), the others judging as before;
+        without them, for every table.
     :raises SeqcheckError: the server or role cannot run the plan (nothing
         changed); or a batch failed, gave up waiting for a lock (naming the
         sessions holding it) or was not verified: it was rolled back, and the
@@ -265,7 +273,7 @@ def apply_plan(
     # ahead's may), from the plan's renames: batches reorder steps, never an
     # object's own.
     net = renames(plan.steps)
-    forecast = _Forecast(catalog, net, scope) if catalog is not None else None
+    forecast = _Forecast(catalog, net, scope, findings) if catalog else None
     try:
         if ahead is not None:
             if forecast is not None and ahead.begun:
@@ -452,7 +460,13 @@ class _Forecast:
     catalog again and judges it.
     """
 
-    def __init__(self, catalog: Catalog, done: Sequence[Rename], scope: Scope) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        done: Sequence[Rename],
+        scope: Scope,
+        findings: Collection[Finding] | None = None,
+    ) -> None:
         self.catalog = catalog
         self.after: Catalog | None = None
         self.judged: Forked[Drift] | None = None
@@ -462,7 +476,7 @@ class _Forecast:
             log.debug("the catalog after the plan was not forecast: %s", exc)
         else:
             self.after = after
-            self.judged = Forked(lambda: _judged_after(after, scope))
+            self.judged = Forked(lambda: _judged_after(after, scope, catalog, findings))
         self._pool = ThreadPoolExecutor(1)
         self.names: Future[Expected] | None = None
         self.checked: Forked[bool] | None = None
@@ -531,11 +545,25 @@ class _Forecast:
             self.checked.close()
 
 
-def _judged_after(after: Catalog, scope: Scope) -> Drift:
-    """Return the drift of *after*, the catalog as the plan leaves it."""
+def _judged_after(
+    after: Catalog,
+    scope: Scope,
+    before: Catalog,
+    findings: Collection[Finding] | None,
+) -> Drift:
+    """Return the drift of *after*, the catalog as the plan leaves *before*.
+
+    With *findings* (:func:`apply_plan`'s), only the tables the plan can
+    change are judged again.
+    """
     started = time.perf_counter()
-    drift = find_drift(after, scope)
-    log.debug("drift after the plan forecast in %.2f s", time.perf_counter() - started)
+    only = None if findings is None else touched(before, after, findings)
+    drift = find_drift(after, scope, only=only)
+    log.debug(
+        "drift after the plan forecast in %.2f s (%s tables)",
+        time.perf_counter() - started,
+        "every" if only is None else len(only),
+    )
     return drift
 
 

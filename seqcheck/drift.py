@@ -32,7 +32,7 @@ from seqcheck.rules.sc111_index_column_name import stale_columns
 from seqcheck.targets import Namer
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping
+    from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 
     from seqcheck.catalog import Catalog, Index, Schema, Table
 
@@ -106,6 +106,7 @@ def find_drift(
     scope: Scope | None = None,
     *,
     guess: Callable[[Finding], None] | None = None,
+    only: Collection[int] | None = None,
 ) -> Drift:
     """Return every drifted name in *catalog* within *scope*.
 
@@ -113,6 +114,9 @@ def find_drift(
         finding as it would be without collision digits (the expected name
         its default without them). A guess: the finding returned may name
         another target. Not called under a naming convention.
+    :param only: judge the objects of these tables (OIDs) only, and domain
+        constraints; the tables checked are still every table in *scope*.
+        For :func:`seqcheck.verify.touched`: the others judge as before.
     """
     scope = scope or Scope()
     enc = encoding_for(catalog.server.encoding)
@@ -124,13 +128,16 @@ def find_drift(
         and not t.from_extension
         and scope.table_in(schemas[t.schema_oid].name, t.name)
     }
-    stale = _stale_indexes(catalog, tables, enc)
+    judging = tables
+    if only is not None:
+        judging = {oid: t for oid, t in tables.items() if oid in only}
+    stale = _stale_indexes(catalog, judging, enc)
     olds = _proven_olds(catalog, stale)
     # Made as they are judged, so that the first guesses come early.
     made: Iterator[Subject] = (
         s
         for rule in RULES
-        for s in rule.subjects(catalog, tables)
+        for s in rule.subjects(catalog, judging)
         if s.schema_oid in schemas
     )
     convention = scope.convention
@@ -183,7 +190,7 @@ def find_drift(
         findings.append(guesses.finding(subject, verdict, expected))
     if scope.kind_in(Kind.INDEX_COLUMN):
         names = {oid: schema.name for oid, schema in schemas.items()}
-        findings += index_column_findings(catalog.indexes, tables, names, stale)
+        findings += index_column_findings(catalog.indexes, judging, names, stale)
     renamed: dict[tuple[str, str], set[str]] = defaultdict(set)
     for subject in subjects:
         judged = verdicts.get(subject.oid)

@@ -20,10 +20,11 @@ from seqcheck.catalog import Constraint, Index, Sequence_, Statistic, TakenName
 from seqcheck.findings import Kind
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
+    from seqcheck.findings import Finding
     from seqcheck.plan import RenameStep
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "predicted",
     "renames",
     "reported",
+    "touched",
     "unexpected",
 ]
 
@@ -337,6 +339,49 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
         statistics=statistics,
         names=tuple(rows),
     )
+
+
+def touched(before: Catalog, after: Catalog, findings: Iterable[Finding]) -> set[int]:
+    """Return the tables whose verdicts may differ in *after*, *before* renamed.
+
+    *after* is :func:`predicted` from *before* (an unchanged record is the
+    same object); *findings* are every finding of *before*'s drift, those
+    left out of the plan too. An object's verdict depends on its own record
+    and table, the other objects of its table (witnesses, old column names
+    its indexes prove), the checks and NOT NULLs of its name anywhere in the
+    schema (copies), the parent of a partition's foreign key, and, for a
+    name with collision digits, every name in its schema. So these tables
+    are judged again: those of a record that changed, of a finding, of a
+    name ending in a digit, of a check or NOT NULL named as a changed
+    constraint was or is, and of a foreign key whose parent changed. The
+    others, judged again, would give what they gave (none of them has a
+    finding). Domain constraints are always judged.
+    """
+    tables = {f.table_oid for f in findings}
+    names: set[tuple[int, str]] = set()  # old and new names of changed constraints
+    parents: set[int] = set()
+    for old, new in zip(before.constraints, after.constraints, strict=True):
+        if old is not new:
+            tables.add(old.table_oid)
+            parents.add(old.oid)
+            names.update(((old.schema_oid, old.name), (new.schema_oid, new.name)))
+    owned: list[tuple[Sequence_ | Index | Statistic, Sequence_ | Index | Statistic]]
+    owned = [
+        *zip(before.sequences, after.sequences, strict=True),
+        *zip(before.indexes, after.indexes, strict=True),
+        *zip(before.statistics, after.statistics, strict=True),
+    ]
+    for was, now in owned:
+        if was is not now or now.name[-1:].isdigit():
+            tables.add(now.table_oid)
+    for con in after.constraints:
+        if (
+            con.name[-1:].isdigit()
+            or con.parent_oid in parents
+            or (con.contype in "cn" and (con.schema_oid, con.name) in names)
+        ):
+            tables.add(con.table_oid)
+    return tables
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from seqcheck import verify
 from seqcheck.apply import apply_plan, read_lock_table
 from seqcheck.catalog import Catalog, read_catalog
 from seqcheck.drift import Scope, find_drift
@@ -304,14 +305,31 @@ def _fix_and_compare(dsn: str, want: dict[Ident, tuple[str, str]]) -> None:
         positions = _positions(conn, before)
         found = scan_connection(conn, ahead=read_lock_table(conn))
         plan = found.plan
-        assert plan == make_plan(find_drift(before, Scope()), before)
+        drift = find_drift(before, Scope())
+        assert plan == make_plan(drift, before)
+        # The forecast judges only the tables the plan touches: as all would.
+        forecast = verify.predicted(before, verify.renames(plan.steps))
+        only = verify.touched(before, forecast, drift.findings)
+        assert find_drift(forecast, only=only) == find_drift(forecast)
         try:
-            result = apply_plan(conn, plan, catalog=found.catalog, ahead=found.ahead)
+            result = apply_plan(
+                conn,
+                plan,
+                catalog=found.catalog,
+                ahead=found.ahead,
+                findings=found.drift.findings,
+            )
         finally:
             if found.ahead is not None:
                 found.ahead.close()
         assert result.forecast or not plan.steps  # the names after as predicted
         after = read_catalog(conn)
+        truth = find_drift(after)
+        assert (result.drift.findings, result.drift.rows) == (
+            truth.findings,
+            truth.rows,
+        )
+        assert result.drift.tables_checked == truth.tables_checked
         assert _positions(conn, after) == positions
     assert identities(after) == want
     assert _oids(after) == _oids(before)

@@ -319,6 +319,10 @@ def fix(
                             f"renaming: batch {n} of {total}"
                         ),
                         ahead=found.scanned.ahead,
+                        findings=(
+                            *found.scanned.drift.findings,
+                            *found.scanned.dropped,
+                        ),
                     )
         after = tuple(f for f in result.drift.findings if not config.ignores(f))
         left = failing(after, found.scope, index_columns=not keep_index_columns)
