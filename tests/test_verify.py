@@ -20,7 +20,7 @@ import pytest
 
 import seqcheck.apply
 from seqcheck.apply import _names, apply_plan
-from seqcheck.catalog import Catalog, TakenName, read_catalog
+from seqcheck.catalog import Catalog, Constraint, TakenName, read_catalog
 from seqcheck.connect import connect
 from seqcheck.drift import Scope, find_drift
 from seqcheck.findings import Kind
@@ -31,6 +31,7 @@ from seqcheck.verify import (
     key,
     predicted,
     renames,
+    touched,
     unexpected,
 )
 from tests.builders import catalog_for, finding
@@ -175,3 +176,33 @@ def test_expected_names_need_every_name_and_no_other() -> None:
     assert not want.met_by(read - {(key("relation", 5), "s", "v")})  # one less
     assert not want.met_by(read - {(key("column", index.object_oid, 1), "s", "a")})
     assert not want.met_by({(k, "elsewhere", n) for k, _, n in read})
+
+
+def _constraint(
+    oid: int, name: str, table: int, contype: str = "c", parent: int = 0
+) -> Constraint:
+    return Constraint(
+        oid, 2200, name, contype, table, 0, "", (1,), ("x",), True, 0, parent, 0
+    )
+
+
+def test_touched_tables_are_those_whose_verdicts_may_change() -> None:
+    """A renamed object's table, its name's copies, a child key, digits, findings."""
+    constraints = (
+        _constraint(11, "a_x_check", 1),  # renamed
+        _constraint(12, "a_x_check", 2),  # its old name: a copy guard may change
+        _constraint(13, "b_x_check", 3),  # its new name
+        _constraint(14, "d_x_fkey", 4, "f"),  # renamed key
+        _constraint(15, "q_x_fkey", 5, "f", parent=14),  # a partition's copy of it
+        _constraint(16, "t6_x_check1", 6),  # collision digits: the Namer may move it
+        _constraint(17, "t8_x_check", 8),  # nothing to do with it
+    )
+    before = dataclasses.replace(catalog_for([]), constraints=constraints)
+    done = [
+        Rename(Kind.CHECK, "public", "b", 11, "a_x_check", "b_x_check"),
+        Rename(Kind.FKEY, "public", "e", 14, "d_x_fkey", "e_x_fkey"),
+    ]
+    after = predicted(before, done)
+    left = finding(Kind.CHECK, "c_check", "g_check")._replace(table_oid=7)
+    assert touched(before, after, [left]) == {1, 2, 3, 4, 5, 6, 7}
+    assert touched(before, before, []) == {6}
