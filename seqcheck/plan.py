@@ -190,11 +190,7 @@ def make_plan(
     """
     enc = encoding_for(catalog.server.encoding)
     schema_names = {s.oid: s.name for s in catalog.schemas}
-    taken: set[_Slot] = {
-        (schema_names.get(row.schema_oid, ""), row.space, name)
-        for row in catalog.names
-        for name in row.names
-    }
+    taken = _taken(catalog)
     renamed_columns = {
         f.object_oid for f in drift.findings if f.kind is Kind.INDEX_COLUMN
     }
@@ -248,11 +244,7 @@ def direct_plan(
     """
     if drift.rows or dead_ends(drift.findings, catalog):
         return None
-    schema_names = {s.oid: s.name for s in catalog.schemas}
-    taken: dict[tuple[str, str], set[str]] = {}
-    for row in catalog.names:
-        where = (schema_names.get(row.schema_oid, ""), row.space)
-        taken.setdefault(where, set()).update(row.names)
+    taken = _taken(catalog)
     chosen: list[RenameStep] = []
     for finding in drift.findings:
         if finding.kind is Kind.INDEX_COLUMN:
@@ -265,16 +257,26 @@ def direct_plan(
         if step is None or step.finding is not finding:
             return None
         for space in spaces(finding.kind):
-            names = taken.setdefault((finding.schema, space), set())
-            if finding.expected in names:  # held now, or by a step before
+            slot = (finding.schema, space, finding.expected)
+            if slot in taken:  # held now, or by a step before
                 return None
-            names.add(finding.expected)
+            taken.add(slot)
         chosen.append(step)
     if foreign_key_clones(
         catalog, [s.object_oid for s in chosen if s.kind is Kind.FKEY]
     ):
         return None
     return Plan(tuple(chosen))
+
+
+def _taken(catalog: Catalog) -> set[_Slot]:
+    """Return every name in use, as a slot: ``(schema, space, name)``."""
+    schema_names = {s.oid: s.name for s in catalog.schemas}
+    return {
+        (schema_names.get(row.schema_oid, ""), row.space, name)
+        for row in catalog.names
+        for name in row.names
+    }
 
 
 def _referenced_rows(items: list[_Item], rows: Sequence[RowTarget]) -> list[_Item]:
