@@ -1,0 +1,61 @@
+"""seqcheck.teardown: what ``keep`` holds, and only in the ``seqcheck`` program.
+
+Each case runs in a fresh interpreter: :func:`keep_until_exit` switches a
+process for good.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.cli_run import cli_env
+
+_PROBE = """
+import gc, sys, weakref
+from seqcheck import teardown
+class Big: pass
+def alive(switch):
+    if switch:
+        teardown.keep_until_exit()
+    held = Big()
+    ref = weakref.ref(held)
+    teardown.keep(held, None)
+    del held
+    gc.collect()
+    return ref() is not None
+print(alive(False), alive(True), alive(False))
+"""
+
+
+def test_keep_holds_only_after_keep_until_exit() -> None:
+    """Nothing is held until the switch; from then on, everything is."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.split() == ["False", "True", "True"]
+
+
+def test_the_program_leaves_with_its_exit_code_and_output() -> None:
+    """``seqcheck`` (``run``) flushes its output and exits with the command's code."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "from seqcheck.cli import run; run()", "--version"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("seqcheck ")
+    bad = subprocess.run(
+        [sys.executable, "-c", "from seqcheck.cli import run; run()", "nonsense"],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
