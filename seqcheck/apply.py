@@ -71,6 +71,7 @@ from seqcheck.statements import (
     step_names,
     timeout_text,
 )
+from seqcheck.teardown import keep
 from seqcheck.verify import (
     Expected,
     Names,
@@ -406,12 +407,18 @@ def _rest(
     one of them took (as its old or new name): then running them first is
     running *steps* in another order that renames onto free names only.
     """
-    done = set(map(_what_runs, sent))
-    planned = list(map(_what_runs, steps))
-    if not done.issubset(planned):
-        return None
+    ran = set(map(id, sent))
+    if ran <= set(map(id, steps)):  # the plan's own steps (the plan sent ahead)
+        rest = [step for step in steps if id(step) not in ran]
+    else:
+        done = set(map(_what_runs, sent))
+        planned = list(map(_what_runs, steps))
+        if not done.issubset(planned):
+            return None
+        rest = [s for s, runs in zip(steps, planned, strict=True) if runs not in done]
+    if not rest:
+        return rest
     taken = {(step.schema, step.new) for step in sent}
-    rest = [step for step, runs in zip(steps, planned, strict=True) if runs not in done]
     for step in rest:
         if step.kind is not Kind.INDEX_COLUMN and (
             (step.schema, step.new) in taken or (step.schema, step.old) in taken
@@ -539,6 +546,7 @@ class _Forecast:
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
+        keep(self.names, self.committed)  # freed at exit, if ever
         if self.judged is not None:
             self.judged.close()
         if self.checked is not None:
