@@ -20,7 +20,7 @@ from seqcheck.catalog import Constraint, Index, Sequence_, Statistic, TakenName
 from seqcheck.findings import Kind
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
     from seqcheck.catalog import Catalog
     from seqcheck.drift import Drift
@@ -260,85 +260,108 @@ def predicted(catalog: Catalog, done: Sequence[Rename]) -> Catalog:
     """
     tables = _below([(t.oid, p) for t in catalog.tables for p in t.parents])
     indexes = _below([(i.oid, i.parent_oid) for i in catalog.indexes if i.parent_oid])
-    names = {
-        ("relation", r.object_oid): r.new
-        for r in done
-        if _SPACE.get(r.kind) == "relation"
-    }
-    names.update(
-        (("constraint", r.object_oid), r.new)
-        for r in done
-        if _SPACE.get(r.kind) == "constraint"
-    )
-    names.update(
-        (("statistics", r.object_oid), r.new) for r in done if r.kind is Kind.STATISTICS
-    )
+    # The new name of each renamed object, by space and OID.
+    relations: dict[int, str] = {}
+    constraints: dict[int, str] = {}
+    statistics: dict[int, str] = {}
+    spaces = {"relation": relations, "constraint": constraints}
     copies: dict[tuple[int, str], str] = {}  # (table, old name) -> new name
     columns: dict[int, dict[str, str]] = {}  # index -> old column -> new column
-    table_of = {c.oid: c.table_oid for c in catalog.constraints}
+    table_of: dict[int, int] | None = None
     for r in done:
-        if r.kind in {Kind.CHECK, Kind.NOT_NULL}:
-            for table in tables.get(table_of.get(r.object_oid, 0), ()):
-                copies[table, r.old] = r.new
+        if r.kind is Kind.STATISTICS:
+            statistics[r.object_oid] = r.new
         elif r.kind is Kind.INDEX_COLUMN:
             for oid in (r.object_oid, *indexes.get(r.object_oid, ())):
                 columns.setdefault(oid, {})[r.old] = r.new
+        else:
+            spaces[_SPACE[r.kind]][r.object_oid] = r.new
+            if r.kind in {Kind.CHECK, Kind.NOT_NULL}:
+                if table_of is None:
+                    table_of = {c.oid: c.table_oid for c in catalog.constraints}
+                for table in tables.get(table_of.get(r.object_oid, 0), ()):
+                    copies[table, r.old] = r.new
     # Old and new names per (schema, space), applied to its names at the end.
     left: dict[tuple[int, str], list[str]] = defaultdict(list)
     taken: dict[tuple[int, str], list[str]] = defaultdict(list)
 
-    def moved(schema_oid: int, space: str, old: str, new: str) -> None:
-        left[schema_oid, space].append(old)
-        taken[schema_oid, space].append(new)
-
-    def renamed(record: _R, space: str, new: str | None) -> _R:
-        if new is None or new == record.name:
-            return record
-        moved(record.schema_oid, space, record.name, new)
+    def renamed(record: _R, space: str, new: str) -> _R:
+        left[record.schema_oid, space].append(record.name)
+        taken[record.schema_oid, space].append(new)
         return record._replace(name=new)
 
-    def index(i: Index) -> Index:
-        new = names.get(("relation", i.oid))
-        if i.constraint_type and new is not None and new != i.name:
-            moved(i.schema_oid, "constraint", i.name, new)
-        i = renamed(i, "relation", new)
+    def index(i: Index, new: str | None) -> Index:
+        if new is not None and new != i.name:
+            if i.constraint_type:  # the constraint it backs is renamed along
+                left[i.schema_oid, "constraint"].append(i.name)
+                taken[i.schema_oid, "constraint"].append(new)
+            i = renamed(i, "relation", new)
         if i.oid not in columns:
             return i
         stored = tuple(columns[i.oid].get(c, c) for c in i.stored_names)
         return i._replace(stored_names=stored)
 
-    sequences = tuple(
-        renamed(s, "relation", names.get(("relation", s.oid)))
-        for s in catalog.sequences
+    def constraint(c: Constraint) -> Constraint:
+        new = constraints.get(c.oid) or copies.get((c.table_oid, c.name))
+        return c if new is None or new == c.name else renamed(c, "constraint", new)
+
+    # An unchanged record is the same object (touched() relies on it); only
+    # the renamed ones go through a call.
+    relation = relations.get
+    new_indexes = tuple(
+        i if (n := relation(i.oid)) is None and i.oid not in columns else index(i, n)
+        for i in catalog.indexes
     )
-    new_indexes = tuple(index(i) for i in catalog.indexes)
-    constraints = tuple(
-        renamed(
-            c,
-            "constraint",
-            names.get(("constraint", c.oid)) or copies.get((c.table_oid, c.name)),
-        )
-        for c in catalog.constraints
-    )
-    statistics = tuple(
-        renamed(s, "statistics", names.get(("statistics", s.oid)))
-        for s in catalog.statistics
-    )
-    names_now = {(t.schema_oid, t.space): t.names for t in catalog.names}
-    rows = []
-    for key in {**names_now, **taken}:
-        counter = Counter(names_now.get(key, ()))
-        counter.subtract(left.get(key, ()))
-        counter.update(taken.get(key, ()))
-        rows.append(TakenName(*key, tuple(sorted(counter.elements()))))
+    cons = catalog.constraints
     return replace(
         catalog,
-        sequences=sequences,
+        sequences=_renamed(catalog.sequences, relations, "relation", renamed),
         indexes=new_indexes,
-        constraints=constraints,
-        statistics=statistics,
-        names=tuple(rows),
+        constraints=tuple(map(constraint, cons))
+        if copies
+        else _renamed(cons, constraints, "constraint", renamed),
+        statistics=_renamed(catalog.statistics, statistics, "statistics", renamed),
+        names=_names_after(catalog.names, left, taken),
     )
+
+
+def _renamed(
+    records: tuple[_R, ...],
+    new: dict[int, str],
+    space: str,
+    rename: Callable[[_R, str, str], _R],
+) -> tuple[_R, ...]:
+    """Return *records*, each with a *new* name (by OID) passed to *rename*."""
+    get = new.get
+    return tuple(
+        r if (n := get(r.oid)) is None or n == r.name else rename(r, space, n)
+        for r in records
+    )
+
+
+def _names_after(
+    rows: tuple[TakenName, ...],
+    left: dict[tuple[int, str], list[str]],
+    taken: dict[tuple[int, str], list[str]],
+) -> tuple[TakenName, ...]:
+    """Return the names taken per schema and space, less *left*, plus *taken*."""
+    out = []
+    for row in rows:
+        at = (row.schema_oid, row.space)
+        if at not in taken:
+            out.append(row)
+            continue
+        counter = Counter(row.names)
+        counter.subtract(left.get(at, ()))
+        counter.update(taken[at])
+        out.append(row._replace(names=tuple(sorted(counter.elements()))))
+    before = {(row.schema_oid, row.space) for row in rows}
+    for at, names in taken.items():  # a schema and space that took no name before
+        if at not in before:
+            counter = Counter(names)
+            counter.subtract(left.get(at, ()))
+            out.append(TakenName(*at, tuple(sorted(counter.elements()))))
+    return tuple(out)
 
 
 def touched(before: Catalog, after: Catalog, findings: Iterable[Finding]) -> set[int]:
