@@ -17,7 +17,10 @@ judges, a query at a time with every rename guessed meanwhile.
 :func:`~seqcheck.apply.apply_plan` then ends that transaction: it keeps the
 renames sent only if each is a step of the plan that no other step's names
 touch, runs the rest, verifies everything as it verifies one batch and
-commits; otherwise it rolls back and runs the plan as it would have.
+commits; otherwise it rolls back and runs the plan as it would have. When
+the plan is the renames sent (:meth:`Ahead.guessed`), the thread reads the
+names after them too, while apply forecasts them: the server reads while
+this process works.
 
 Sent renames wait at most :data:`LOCK_WAIT_MS` for a lock: they come in
 drift's order, not in the plan's lock order (writers' order), so a writer
@@ -43,6 +46,7 @@ from seqcheck.plan import direct_step
 from seqcheck.statements import (
     assembled,
     begin_read_write,
+    object_names,
     set_lock_timeout,
     set_statement_timeout,
     step_names,
@@ -56,8 +60,9 @@ if TYPE_CHECKING:
     from seqcheck.catalog import Catalog
     from seqcheck.findings import Finding, Tier
     from seqcheck.plan import RenameStep
+    from seqcheck.verify import Names
 
-__all__ = ["LOCK_WAIT_MS", "Ahead"]
+__all__ = ["LOCK_WAIT_MS", "Ahead", "read_names"]
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +134,9 @@ class Ahead:
         #: Every step queued to send, by object OID and kind.
         self.steps: dict[tuple[int, Kind], RenameStep] = {}
         self.failed: str | None = None
+        self._last = False  # nothing more is guessed: see :meth:`guessed`
+        #: The names read after every rename sent (:meth:`guessed`).
+        self.names_after: Names | None = None
 
     @classmethod
     def start(
@@ -194,6 +202,17 @@ class Ahead:
             if not self._more.is_set():
                 self._more.set()
 
+    def guessed(self) -> None:
+        """Note that nothing more is guessed, and that the plan is the steps guessed.
+
+        Once every rename sent has run, the thread reads the names after
+        them (:func:`read_names`) into :attr:`names_after`, while this one
+        goes on: apply then verifies the renames without reading them.
+        """
+        if self._worker is not None:
+            self._last = True
+            self._more.set()
+
     def finish(self) -> tuple[RenameStep, ...] | None:
         """Send what is guessed, wait; return the renames run (``None``: one failed).
 
@@ -255,6 +274,8 @@ class Ahead:
                     self._send(steps, texts)
                     queries += 1
                     running, steps, texts = True, [], []
+                elif self._last and self.names_after is None and not self._ended:
+                    self.names_after = read_names(self.conn)
                 elif self._stop or self._ended:
                     break
                 else:
@@ -284,6 +305,7 @@ class Ahead:
         """Send *texts*, the statements of *steps*, as one query."""
         pgconn = self.conn.pgconn
         self.sent += steps
+        self.names_after = None  # read again after these, if they are the last
         pgconn.send_query(b";\n".join(texts))
         while pgconn.flush():  # non-blocking: the rest when the socket takes it
             select.select([], [pgconn.socket], [])
@@ -321,3 +343,12 @@ def _plain_tables(catalog: Catalog) -> set[int]:
         and t.oid not in parents
         and not t.from_extension
     }
+
+
+def read_names(conn: psycopg.Connection[Any]) -> Names:
+    """Return every name :func:`~seqcheck.statements.object_names` lists.
+
+    As a set of the rows as read (binary): two reads compare in C.
+    """
+    with conn.cursor(binary=True) as cur:
+        return set(cur.execute(object_names()).fetchall())

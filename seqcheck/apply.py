@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 from psycopg import errors
 
-from seqcheck.ahead import LOCK_WAIT_MS, Ahead
+from seqcheck.ahead import LOCK_WAIT_MS, Ahead, read_names
 from seqcheck.batches import Batch, LockTable, split_plan
 from seqcheck.catalog import read_catalog, read_server_info
 from seqcheck.connect import DEFAULT_STATEMENT_TIMEOUT_MS
@@ -64,7 +64,6 @@ from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
     assembled,
     lock_settings,
-    object_names,
     set_lock_timeout,
     set_statement_timeout,
     statement_bytes,
@@ -373,8 +372,9 @@ def _after_ahead(
         log.debug("a rename sent ahead is not the plan's: running the plan again")
         return None
     conn = run.conn
+    after = None if rest else ahead.names_after  # read after the renames sent
     try:
-        drift = run.once(rest, net, careful=False, forecast=True)
+        drift = run.once(rest, net, careful=False, forecast=True, after=after)
     except (_StepFailed, _NotForecast) as failed:
         log.debug("the renames after those sent ahead: %s", failed)
         return None
@@ -639,13 +639,15 @@ class _Run:
         *,
         careful: bool,
         forecast: bool = False,
+        after: Names | None = None,
     ) -> Drift | None:
         """Run *steps* in one transaction, verify that they did *done*, commit.
 
         Every batch compares all names after its renames with the names read
         before them or, with *forecast* (a plan of one batch), with the names
         forecast; the last also judges drift (see :class:`_Forecast`), and
-        returns it.
+        returns it. *after*: the names, read already after every rename of
+        the transaction (no *steps* then, and *forecast*).
 
         :raises _StepFailed: a statement failed (rolled back).
         :raises _NotForecast: the names after are not the forecast's (rolled back).
@@ -659,18 +661,15 @@ class _Run:
                 conn.execute(set_statement_timeout(self.statement_timeout_ms))
                 clock = _Clock(f"batch {self.where.number}")
                 before: Names | None = None
+                assert after is None or (forecast and not steps)
                 if not forecast:
-                    before = _names(conn)
+                    before = self.names_before()
                     clock.lap("names read before")
-                    if self.forecast is not None:
-                        if self.where.number == 1:
-                            self.forecast.start(before)
-                        else:
-                            self.forecast.follows(before)
-                _execute(conn, steps, careful=careful)
-                clock.lap(f"{len(steps)} renames run")
-                after = _names(conn)
-                clock.lap("names read after")
+                if after is None:
+                    _execute(conn, steps, careful=careful)
+                    clock.lap(f"{len(steps)} renames run")
+                    after = read_names(conn)
+                    clock.lap("names read after")
                 if before is not None:
                     found = unexpected(done, before, after)
                 elif self.forecast is not None and self.forecast.names_hold(after):
@@ -710,6 +709,16 @@ class _Run:
                 self.where.nothing(),
             ) from None
         return drift
+
+    def names_before(self) -> Names:
+        """Read the names before the batch's renames; hand them to the forecast."""
+        before = read_names(self.conn)
+        if self.forecast is not None:
+            if self.where.number == 1:
+                self.forecast.start(before)
+            else:
+                self.forecast.follows(before)
+        return before
 
     def drift_after(self) -> Drift:
         """Return the drift after the last batch: forecast, or read and judged."""
@@ -779,15 +788,6 @@ class _Run:
             f"could not rename {what} to {step.new}: {_first_line(str(exc))}",
             f"{nothing}; if the schema changed since the scan, run seqcheck fix again",
         )
-
-
-def _names(conn: psycopg.Connection[Any]) -> Names:
-    """Return every name :func:`~seqcheck.statements.object_names` lists.
-
-    As a set of the rows as read (binary): two reads compare in C.
-    """
-    with conn.cursor(binary=True) as cur:
-        return set(cur.execute(object_names()).fetchall())
 
 
 class _Clock:

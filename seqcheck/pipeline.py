@@ -157,6 +157,8 @@ def _judged(
             include=scope.tiers,
             keep_index_columns=keep_index_columns,
         )
+        if plan is not None and len(plan.steps) == len(sender.steps):
+            sender.guessed()  # the plan is the renames sent: names read after
     if plan is None:
         plan = make_plan(
             planned, catalog, include=scope.tiers, keep_index_columns=keep_index_columns

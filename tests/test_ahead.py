@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from seqcheck import apply
 from seqcheck.ahead import Ahead
 from seqcheck.apply import ApplyResult, apply_plan, read_lock_table
 from seqcheck.batches import LockTable
@@ -86,6 +87,40 @@ def test_renames_sent_ahead_are_kept_and_verified(
     assert renamed["marathon_pkey"] == "snickers_pkey"
     assert renamed["marathon_name_weight_g_stat"] == "snickers_name_weight_g_stat"
     assert renamed["bounty_marathon_id_fkey"] == "twix_marathon_id_fkey"
+
+
+def test_the_names_after_the_renames_sent_are_read_while_apply_starts(
+    db: TestDB,
+    conn: psycopg.Connection[Any],
+    plain: tuple[State, Scanned],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The plan is the renames sent: ahead's thread reads the names after them."""
+    _, found = plain
+    assert found.ahead is not None
+    reads: list[object] = []
+    monkeypatch.setattr(apply, "read_names", reads.append)
+    result = applied(conn, found)
+    assert result.ahead == len(found.plan.steps) and result.forecast
+    assert reads == []  # apply read none itself
+
+
+def test_names_read_ahead_that_are_not_the_forecast_roll_it_all_back(
+    db: TestDB, conn: psycopg.Connection[Any], plain: tuple[State, Scanned]
+) -> None:
+    """As if an object had changed meanwhile: rolled back, then the plan runs."""
+    before, found = plain
+    assert found.ahead is not None
+    sent = found.ahead.finish()
+    names = found.ahead.names_after
+    assert sent is not None and names
+    names.discard(next(iter(names)))
+    result = applied(conn, found)
+    assert result.ahead == 0
+    after = state(db.dsn)
+    assert after.names.keys() == before.names.keys()
+    renamed = {before.names[k]: after.names[k] for k in before.names}
+    assert renamed["marathon_pkey"] == "snickers_pkey"
 
 
 def test_a_rename_sent_that_the_plan_does_not_make_is_rolled_back(

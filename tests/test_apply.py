@@ -373,7 +373,7 @@ def test_one_batch_reads_the_names_once(
 def _count_name_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record, in order, apply's reads of every name and its runs of renames."""
     events: list[str] = []
-    read, execute = apply._names, apply._execute
+    read, execute = apply.read_names, apply._execute
 
     def names(conn: psycopg.Connection[Any]) -> Names:
         events.append("names")
@@ -383,7 +383,7 @@ def _count_name_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         events.append("renames")
         execute(*args, **kwargs)
 
-    monkeypatch.setattr(apply, "_names", names)
+    monkeypatch.setattr(apply, "read_names", names)
     monkeypatch.setattr(apply, "_execute", renames)
     return events
 

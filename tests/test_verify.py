@@ -19,7 +19,8 @@ import psycopg
 import pytest
 
 import seqcheck.apply
-from seqcheck.apply import _names, apply_plan
+from seqcheck.ahead import read_names
+from seqcheck.apply import apply_plan
 from seqcheck.catalog import Catalog, Constraint, TakenName, read_catalog
 from seqcheck.connect import connect
 from seqcheck.drift import Scope, find_drift
@@ -76,7 +77,7 @@ def test_the_predicted_catalog_is_the_one_read_after_apply(
     conn.read_only = False
     with conn.transaction():
         after = read_catalog(conn)
-        names = _names(conn)
+        names = read_names(conn)
     assert names_of(forecast) == names_of(after)
     assert expected(forecast).met_by(names)
     assert not expected(found.catalog).met_by(names)
