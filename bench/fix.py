@@ -2,7 +2,8 @@
 
 On a server whose lock table holds the whole plan in one transaction
 (``max_locks_per_transaction`` raised), builds the schema of ``bench/scan.py``
-(N tables, every second one renamed: about 3 N renames), copies the database
+(N tables, every second one renamed: about 3 N renames; autovacuum off,
+seqcheck compiled to bytecode), copies the database
 twice per round (``CREATE DATABASE … TEMPLATE``: the same OIDs), writes the
 plan with ``seqcheck fix --format sql`` and times ``psql -1 -f`` of it on one
 copy and ``seqcheck fix --apply`` on the other, in the same run, alternating
@@ -17,6 +18,7 @@ settings, the same schema: ``--apply`` must succeed through batches.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import subprocess
@@ -34,6 +36,9 @@ from seqcheck.embedded import Server, start_server
 
 #: Enough for one transaction of 10,000 tables' renames (about 25,000 locks).
 RAISED = {"max_locks_per_transaction": "1024"}
+#: No autovacuum of the catalogs one contestant's renames leave behind while
+#: the other is timed.
+QUIET = {"autovacuum": "off"}
 
 NAMES = """
 select oid::int8, relname::text from pg_class
@@ -269,9 +274,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--skip-default", action="store_true")
     args = parser.parse_args()
+    # Bytecode, as an installed package has it (PYTHONDONTWRITEBYTECODE, set
+    # in some environments, would otherwise make each run compile again).
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "seqcheck", quiet=1)
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"one transaction ({RAISED}):", flush=True)
-        with start_server(args.pg_bin, settings=RAISED) as server:
+        print(f"one transaction ({RAISED | QUIET}):", flush=True)
+        with start_server(args.pg_bin, settings=RAISED | QUIET) as server:
             one_transaction(server, args.tables, args.repeat, Path(tmp))
     if not args.skip_default:
         print("default settings:", flush=True)
