@@ -170,24 +170,29 @@ def find_drift(
         for s in subjects
         if s.oid in verdicts and verdicts[s.oid].clean_digits and s.key_oid not in keys
     ]
-    namer = Namer(catalog, enc, chosen, digits)
-    following = {s.oid for s in digits}
     findings: list[Finding] = []
-    # In OID order, as a fresh build creates them: an older name with
-    # collision digits takes a plain name the run frees before a newer
-    # renamed object can.
-    for subject in sorted([*chosen, *digits], key=lambda s: s.oid):
-        if subject.oid in following:
-            findings += _followed(subject, namer, scope, schemas, enc)
-            continue
-        verdict = verdicts[subject.oid]
-        middle = guesses.middle(subject, verdict)
-        if convention is not None and _templated(convention, subject):
-            expected = expected_name(convention, subject, verdict)
-            namer.named(subject, expected, middle)
-        else:
-            expected = namer.choose(subject, middle)
-        findings.append(guesses.finding(subject, verdict, expected))
+    rows: tuple[RowTarget, ...] = ()
+    # Nothing to name (a clean schema; the drift forecast after a plan): no
+    # index of every name in the catalog either.
+    if chosen or digits:
+        namer = Namer(catalog, enc, chosen, digits)
+        following = {s.oid for s in digits}
+        # In OID order, as a fresh build creates them: an older name with
+        # collision digits takes a plain name the run frees before a newer
+        # renamed object can.
+        for subject in sorted([*chosen, *digits], key=lambda s: s.oid):
+            if subject.oid in following:
+                findings += _followed(subject, namer, scope, schemas, enc)
+                continue
+            verdict = verdicts[subject.oid]
+            middle = guesses.middle(subject, verdict)
+            if convention is not None and _templated(convention, subject):
+                expected = expected_name(convention, subject, verdict)
+                namer.named(subject, expected, middle)
+            else:
+                expected = namer.choose(subject, middle)
+            findings.append(guesses.finding(subject, verdict, expected))
+        rows = namer.rows()
     if scope.kind_in(Kind.INDEX_COLUMN):
         names = {oid: schema.name for oid, schema in schemas.items()}
         findings += index_column_findings(catalog.indexes, judging, names, stale)
@@ -204,7 +209,7 @@ def find_drift(
         ),
         unusable_schemas=tuple(s.name for s in schemas.values() if not s.usable),
         renamed_from={k: _longest_forms(v) for k, v in renamed.items()},
-        rows=namer.rows(),
+        rows=rows,
     )
 
 
