@@ -32,6 +32,7 @@ def test_dry_run_apply_and_again(story: TestDB) -> None:
     assert (dry.code, dry.err) == (1, ""), dry
     assert "public.snickers (renamed from marathon)" in dry.out
     assert "in one transaction (lock_timeout 2s)" in dry.out
+    assert "Rename script: seqcheck fix --format sql\n" in dry.out
     assert (
         '  ALTER SEQUENCE "public"."marathon_id_seq" RENAME TO "snickers_id_seq";\n'
         in dry.out

@@ -229,7 +229,7 @@ def _write_report(
         )
     else:
         scanned = found.scanned
-        report = _report(found, _colour(shared))
+        report = _report(found, _colour(shared), "scan" if lock_ms is None else "fix")
         text = FORMATS[fmt.value](report)
         if fmt is Format.GITHUB:
             from seqcheck.render import github as render_github
@@ -246,8 +246,8 @@ def _write_report(
     log.debug("report written in %.2f s", time.perf_counter() - started)
 
 
-def _report(found: _Found, colour: bool) -> Report:
-    """Return what the renderers take for *found*."""
+def _report(found: _Found, colour: bool, command: str = "scan") -> Report:
+    """Return what the renderers take for *found*, made by *command*."""
     scanned = found.scanned
     return Report(
         scanned.drift,
@@ -258,6 +258,7 @@ def _report(found: _Found, colour: bool) -> Report:
         colour,
         scanned.references,
         scanned.refused,
+        command,
     )
 
 

@@ -155,7 +155,7 @@ def summary(report: Report, name: str | None = None) -> str:
     if left > 0:
         lines += ["", f"… and {left} more (see the JSON report)."]
     if report.plan.steps:
-        lines += ["", "Rename script: `seqcheck scan --format sql`"]
+        lines += ["", f"Rename script: `seqcheck {report.command} --format sql`"]
     return "\n".join(lines) + "\n"
 
 

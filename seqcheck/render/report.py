@@ -51,6 +51,8 @@ class Report:
     :param colour: the table may use ANSI colours.
     :param references: text references to the findings' objects.
     :param refused: findings left out of *plan* for their text references.
+    :param command: the command that made it (``scan`` or ``fix``), named in
+        the hint for a rename script.
     """
 
     drift: Drift
@@ -61,6 +63,7 @@ class Report:
     colour: bool = False
     references: TextReferences = field(default_factory=TextReferences)
     refused: tuple[Finding, ...] = ()
+    command: str = "scan"
 
     def counts(self) -> Counter[Tier]:
         """Return the number of findings per tier."""

@@ -85,7 +85,7 @@ def render(report: Report) -> str:
             " renames them only with --allow-text-references."
         )
     if report.plan.steps:
-        lines.append("Rename script: seqcheck scan --format sql")
+        lines.append(f"Rename script: seqcheck {report.command} --format sql")
     return "\n".join(lines) + "\n"
 
 
