@@ -273,7 +273,7 @@ def apply_plan(
     # ahead's may), from the plan's renames: batches reorder steps, never an
     # object's own.
     net = renames(plan.steps)
-    forecast = _Forecast(catalog, net, scope, findings) if catalog else None
+    forecast = _Forecast(catalog, net, scope, findings) if catalog is not None else None
     try:
         if ahead is not None:
             if forecast is not None and ahead.begun:

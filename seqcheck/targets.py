@@ -127,7 +127,7 @@ class Namer:
             spaces(subject.kind),
             NameRule(subject.owner, middle, subject.label, 0),
         )
-        self.named(subject, name, middle)
+        self._reserve(subject, name, middle)
         return name
 
     def _pick(self, schema_oid: int, where: tuple[str, ...], rule: NameRule) -> str:
@@ -139,11 +139,16 @@ class Namer:
         """
         hint = (schema_oid, where, rule)
         taken = [self._taken[(schema_oid, space)] for space in where]
+        held = (
+            taken[0].__contains__
+            if len(taken) == 1
+            else lambda n: any(n in names for names in taken)
+        )
         name, number = choose_number(
             rule.name1,
             rule.name2,
             rule.label,
-            lambda n: any(n in names for names in taken),
+            held,
             self._enc,
             first=max(rule.first, self._hints.get(hint, 0)),
         )
@@ -151,8 +156,11 @@ class Namer:
         return name
 
     def named(self, subject: Subject, name: str, middle: str | None) -> None:
-        """Reserve *name*, chosen for *subject* (by :meth:`choose` or a convention)."""
+        """Reserve *name*, chosen for *subject* by a convention."""
         self._name_rows(before=subject.oid)
+        self._reserve(subject, name, middle)
+
+    def _reserve(self, subject: Subject, name: str, middle: str | None) -> None:
         self._occupy(subject, name)
         if subject.oid in self._old:
             self._new[subject.oid] = name
