@@ -131,7 +131,9 @@ def breakdown(stderr: str) -> str:
         "catalog read": "catalog read",
         "drift": "drift judged",
         "plan": "plan made",
-        "then waiting for the renames sent ahead": "renames sent ahead run",
+        "then waiting for the renames sent ahead and the names read after": (
+            "renames sent ahead run"
+        ),
         "forecast (in a child process)": "drift after the plan forecast",
         "apply": "applied",
     }

@@ -364,7 +364,8 @@ def _after_ahead(
     forecast.expect(net, same=True, one=True)  # the names, in a thread meanwhile
     clock = _Clock("ahead")
     sent = ahead.finish()
-    clock.lap(f"{len(sent or ())} renames sent ahead run")
+    read = ", the names after them read" if ahead.names_after is not None else ""
+    clock.lap(f"{len(sent or ())} renames sent ahead run{read}")
     if sent is None:
         return None
     rest = _rest(steps, sent)
