@@ -40,22 +40,20 @@ def test_keep_holds_only_after_keep_until_exit() -> None:
     assert out.split() == ["False", "True", "True"]
 
 
+def _program(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the ``seqcheck`` program (``run``) with *args*."""
+    return subprocess.run(
+        [sys.executable, "-c", "from seqcheck.cli import run; run()", *args],
+        env=cli_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_the_program_leaves_with_its_exit_code_and_output() -> None:
     """``seqcheck`` (``run``) flushes its output and exits with the command's code."""
-    proc = subprocess.run(
-        [sys.executable, "-c", "from seqcheck.cli import run; run()", "--version"],
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = _program("--version")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("seqcheck ")
-    bad = subprocess.run(
-        [sys.executable, "-c", "from seqcheck.cli import run; run()", "nonsense"],
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert bad.returncode == 2
+    assert _program("nonsense").returncode == 2
