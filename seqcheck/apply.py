@@ -1,7 +1,7 @@
 """Apply: run a plan in verified transactions, one per batch, retrying lock waits.
 
 Stage: apply (an edge: the only stage that writes). Imports psycopg, the
-catalog reader, drift, plan, batches, verify, pre-flight, locks and
+catalog reader, drift, plan, batches, verify, forecast, pre-flight, locks and
 statements; never typer, and it writes nothing to the terminal. Every
 statement comes from :mod:`seqcheck.statements`, and they only rename (never
 DROP, CREATE or touch rows), so OIDs, rows and sequence positions are
@@ -20,7 +20,7 @@ catalog (else it is rolled back and run as above). The last batch also
 judges drift inside its transaction and commits only if no finding it covers
 is reported again (so after it the scan is clean): the drift of the predicted catalog
 (:func:`~seqcheck.verify.predicted`, judged in a child process while the
-server runs the renames, :class:`_Forecast`) when the names read are the ones
+server runs the renames, :class:`~seqcheck.forecast.Forecast`) when the names read are the ones
 forecast (one batch) or hold what the scan read, else of the catalog read
 again.
 A lock timeout (or a deadlock) rolls the batch back and retries it after a
@@ -40,7 +40,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -58,7 +58,7 @@ from seqcheck.defaults import DEFAULT_RETRIES
 from seqcheck.drift import Scope, find_drift
 from seqcheck.errors import SeqcheckError
 from seqcheck.findings import Kind
-from seqcheck.forked import ChildFailed, Forked
+from seqcheck.forecast import Forecast
 from seqcheck.locks import Blocker, blockers, describe
 from seqcheck.preflight import check_preflight
 from seqcheck.statements import (
@@ -70,16 +70,11 @@ from seqcheck.statements import (
     step_names,
     timeout_text,
 )
-from seqcheck.teardown import keep
 from seqcheck.verify import (
-    Expected,
     Names,
     Rename,
-    expected,
-    predicted,
     renames,
     reported,
-    touched,
     unexpected,
 )
 
@@ -119,7 +114,7 @@ class ApplyResult:
         last transaction after its renames: findings the plan did not cover.
     :param batches: how many transactions it took.
     :param forecast: the names read after the last batch were the ones its
-        forecast predicted (:class:`_Forecast`), so its drift was forecast
+        forecast predicted (:class:`~seqcheck.forecast.Forecast`), so its drift was forecast
         too; otherwise they were compared with names read before the
         renames, and the drift judged from them or a catalog read again.
     :param ahead: renames that were sent while drift was judged
@@ -273,7 +268,7 @@ def apply_plan(
     # ahead's may), from the plan's renames: batches reorder steps, never an
     # object's own.
     net = renames(plan.steps)
-    forecast = _Forecast(catalog, net, scope, findings) if catalog is not None else None
+    forecast = Forecast(catalog, net, scope, findings) if catalog is not None else None
     try:
         if ahead is not None:
             if forecast is not None and ahead.begun:
@@ -445,137 +440,6 @@ def _read_write(conn: psycopg.Connection[Any]) -> Iterator[None]:
             conn.read_only, conn.isolation_level = saved
 
 
-class _Forecast:
-    """The names and the drift after the whole plan, forecast meanwhile.
-
-    Both come from the scan's catalog as the plan leaves it
-    (:func:`~seqcheck.verify.predicted`): the drift judged in a child process
-    forked as apply starts (:class:`~seqcheck.forked.Forked`), on another
-    core while this process checks privileges and cuts the plan and the
-    server renames; the names (:func:`~seqcheck.verify.expected`) made in a
-    thread once the plan is cut (:meth:`expect`).
-
-    A plan of one batch reads no names before its renames: when the names
-    read after them are exactly the forecast's (:meth:`names_hold`), every
-    planned rename took effect, nothing else changed since the scan, and the
-    forecast drift is the server's. Otherwise (a schema changed since the
-    scan, say) the batch is rolled back and run again as batches of a longer
-    plan are: names read before and after and compared
-    (:func:`~seqcheck.verify.unexpected`); the forecast drift is then the
-    server's when the first batch's names before are the catalog's (checked
-    in a second child, :meth:`start`) and each later batch starts from the
-    names the one before committed. Otherwise the last batch reads the
-    catalog again and judges it.
-    """
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        done: Sequence[Rename],
-        scope: Scope,
-        findings: Collection[Finding] | None = None,
-    ) -> None:
-        self.catalog = catalog
-        self.after: Catalog | None = None
-        self.judged: Forked[Drift] | None = None
-        try:
-            after = predicted(catalog, done)
-        except Exception as exc:  # a bug: the batches are then run between reads
-            log.debug("the catalog after the plan was not forecast: %s", exc)
-        else:
-            self.after = after
-            self.judged = Forked(lambda: _judged_after(after, scope, catalog, findings))
-        self._pool = ThreadPoolExecutor(1)
-        self.names: Future[Expected] | None = None
-        self.checked: Forked[bool] | None = None
-        self.committed: Names | None = None  # read after the last committed batch
-        self.intact = True
-        self.held = False  # the names after the plan were the forecast's
-
-    def expect(self, done: Sequence[Rename], *, same: bool, one: bool) -> None:
-        """Note the plan as batched: its renames *done*, and whether it is *one* batch.
-
-        *same*: *done* are the renames the drift is forecast for (nothing is
-        forecast otherwise; never expected). A plan of one batch has the
-        names after it forecast too, in a thread from now on.
-        """
-        self.intact = self.intact and same
-        after = self.after  # what *done* leave, when they are the *same*
-        if same and one and self.names is None and after is not None:
-            self.names = self._pool.submit(lambda: expected(after))
-
-    def names_hold(self, after: Names) -> bool:
-        """Tell whether *after*, read after the whole plan, are the forecast's."""
-        if self.names is None:
-            return False
-        try:
-            expected_after = self.names.result()
-        except Exception as exc:  # a bug: the batch is then run between two reads
-            log.debug("the names after the plan were not forecast: %s", exc)
-            return False
-        finally:
-            self._pool.shutdown()  # no thread left when a later batch forks
-        self.held = expected_after.met_by(after)
-        return self.held
-
-    def start(self, before: Names) -> None:
-        """Check the first batch's names *before* against the catalog (forked)."""
-        if self.checked is not None:
-            self.checked.close()
-        catalog = self.catalog
-        self.checked = Forked(lambda: expected(catalog).met_by(before))
-
-    def follows(self, before: Names) -> None:
-        """Note a later batch's names *before*: the last batch's, or not."""
-        self.intact = self.intact and before == self.committed
-
-    def drift(self) -> Drift | None:
-        """Return the forecast drift, or ``None`` if it is not the server's.
-
-        Also ``None`` when a child failed (it was killed, say): the catalog
-        is then read again.
-        """
-        try:
-            if not self.held and (
-                self.checked is None or not self.intact or not self.checked.result()
-            ):
-                return None
-            return self.judged.result() if self.judged is not None else None
-        except ChildFailed as failed:
-            log.debug("the forecast failed: %s", failed)
-            return None
-
-    def close(self) -> None:
-        self._pool.shutdown(cancel_futures=True)
-        keep(self.names, self.committed)  # freed at exit, if ever
-        if self.judged is not None:
-            self.judged.close()
-        if self.checked is not None:
-            self.checked.close()
-
-
-def _judged_after(
-    after: Catalog,
-    scope: Scope,
-    before: Catalog,
-    findings: Collection[Finding] | None,
-) -> Drift:
-    """Return the drift of *after*, the catalog as the plan leaves *before*.
-
-    With *findings* (:func:`apply_plan`'s), only the tables the plan can
-    change are judged again.
-    """
-    started = time.perf_counter()
-    only = None if findings is None else touched(before, after, findings)
-    drift = find_drift(after, scope, only=only)
-    log.debug(
-        "drift after the plan forecast in %.2f s (%s tables)",
-        time.perf_counter() - started,
-        "every" if only is None else len(only),
-    )
-    return drift
-
-
 @dataclass(frozen=True, slots=True)
 class _Run:
     """One batch's transaction, its settings, and where it is in the plan."""
@@ -585,7 +449,7 @@ class _Run:
     lock_timeout_ms: int
     statement_timeout_ms: int
     where: _Where
-    forecast: _Forecast | None = None
+    forecast: Forecast | None = None
 
     def with_retries(
         self,
@@ -646,7 +510,7 @@ class _Run:
 
         Every batch compares all names after its renames with the names read
         before them or, with *forecast* (a plan of one batch), with the names
-        forecast; the last also judges drift (see :class:`_Forecast`), and
+        forecast; the last also judges drift (see :class:`~seqcheck.forecast.Forecast`), and
         returns it. *after*: the names, read already after every rename of
         the transaction (no *steps* then, and *forecast*).
 

@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from seqcheck import apply
+from seqcheck import apply, forecast
+from seqcheck.ahead import read_names
 from seqcheck.apply import ApplyResult, apply_plan
 from seqcheck.connect import connect
 from seqcheck.errors import SeqcheckError
@@ -322,7 +323,7 @@ def test_a_failed_forecast_is_no_failure(
     part: str,
     events: list[str],
 ) -> None:
-    monkeypatch.setattr(apply, part, _broken)
+    monkeypatch.setattr(forecast, part, _broken)
     run_sql(db.dsn, STORY)
     found = scan(conn)
     reads = _count_name_reads(monkeypatch)
@@ -373,7 +374,7 @@ def test_one_batch_reads_the_names_once(
 def _count_name_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record, in order, apply's reads of every name and its runs of renames."""
     events: list[str] = []
-    read, execute = apply.read_names, apply._execute
+    read, execute = read_names, apply._execute
 
     def names(conn: psycopg.Connection[Any]) -> Names:
         events.append("names")
