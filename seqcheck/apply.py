@@ -18,9 +18,10 @@ effect and no other name changed. A plan of one batch reads the names only
 after its renames, which must be exactly the names forecast from the scan's
 catalog (else it is rolled back and run as above). The last batch also
 judges drift inside its transaction and commits only if no finding it covers
-is reported again (so after it the scan is clean): the drift of the predicted catalog
-(:func:`~seqcheck.verify.predicted`, judged in a child process while the
-server runs the renames, :class:`~seqcheck.forecast.Forecast`) when the names read are the ones
+is reported again (so after it the scan is clean): the drift of the
+predicted catalog (:func:`~seqcheck.verify.predicted`, judged in a child
+process while the server runs the renames,
+:class:`~seqcheck.forecast.Forecast`) when the names read are the ones
 forecast (one batch) or hold what the scan read, else of the catalog read
 again.
 A lock timeout (or a deadlock) rolls the batch back and retries it after a
@@ -114,8 +115,8 @@ class ApplyResult:
         last transaction after its renames: findings the plan did not cover.
     :param batches: how many transactions it took.
     :param forecast: the names read after the last batch were the ones its
-        forecast predicted (:class:`~seqcheck.forecast.Forecast`), so its drift was forecast
-        too; otherwise they were compared with names read before the
+        forecast predicted (:class:`~seqcheck.forecast.Forecast`), so its
+        drift was forecast too; otherwise they were compared with names read before the
         renames, and the drift judged from them or a catalog read again.
     :param ahead: renames that were sent while drift was judged
         (:mod:`seqcheck.ahead`) and kept.
@@ -510,9 +511,10 @@ class _Run:
 
         Every batch compares all names after its renames with the names read
         before them or, with *forecast* (a plan of one batch), with the names
-        forecast; the last also judges drift (see :class:`~seqcheck.forecast.Forecast`), and
-        returns it. *after*: the names, read already after every rename of
-        the transaction (no *steps* then, and *forecast*).
+        forecast; the last also judges drift (see
+        :class:`~seqcheck.forecast.Forecast`), and returns it. *after*: the
+        names, read already after every rename of the transaction (no
+        *steps* then, and *forecast*).
 
         :raises _StepFailed: a statement failed (rolled back).
         :raises _NotForecast: the names after are not the forecast's (rolled back).
