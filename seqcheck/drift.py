@@ -133,14 +133,15 @@ def find_drift(
         judging = {oid: t for oid, t in tables.items() if oid in only}
     stale = _stale_indexes(catalog, judging, enc)
     olds = _proven_olds(catalog, stale)
-    # Made as they are judged, so that the first guesses come early.
+    convention = scope.convention
+    # Made as they are judged, so that the first guesses come early; without
+    # the names that are today's defaults, unless a convention judges them.
     made: Iterator[Subject] = (
         s
         for rule in RULES
-        for s in rule.subjects(catalog, judging)
+        for s in rule.subjects(catalog, judging, clean=convention is not None)
         if s.schema_oid in schemas
     )
-    convention = scope.convention
     if convention is not None:
         made = (_under(convention, s) for s in made)
     reported = scope.tiers

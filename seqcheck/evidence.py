@@ -15,6 +15,7 @@ from seqcheck.naming import (
     Encoding,
     build,
     index_column_names,
+    is_whole,
     join_names,
     name_bytes,
     split_label,
@@ -329,9 +330,8 @@ def judge(
     """
     name, owner, label = subject.name, subject.owner, subject.label
     today = today_middle(subject, enc)
-    # The common case first: today's name, whole. It fits in NAMEDATALEN (it
-    # is a name), so makeObjectName would not have cut it either.
-    if name == (f"{owner}_{label}" if today is None else f"{owner}_{today}_{label}"):
+    # The common case first: today's name, whole.
+    if is_whole(name, owner, today, label):
         return None
     parsed = split_label(name, label)
     if parsed is None:

@@ -170,6 +170,17 @@ def _build(name1: str, name2: str | None, label: str, enc: Encoding) -> str:
     return f"{name1}_{name2}_{label}"
 
 
+def is_whole(name: str, name1: str, name2: str | None, label: str) -> bool:
+    """Tell whether *name* is ``name1_name2_label`` (``name1_label``), uncut.
+
+    Then it is also :func:`build`'s name: it fits in NAMEDATALEN (it is a
+    name), so ``makeObjectName`` would not have cut it.
+    """
+    if name2 is None:
+        return name == f"{name1}_{label}"
+    return name == f"{name1}_{name2}_{label}"
+
+
 def choose(
     name1: str,
     name2: str | None,

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from types import ModuleType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from seqcheck.findings import Kind
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Iterator
 
     from seqcheck.catalog import Catalog, Table
 
-__all__ = ["RULES", "Part", "Rule", "Subject", "rule_for"]
+__all__ = ["RULES", "Finder", "Part", "Rule", "Subject", "rule_for"]
 
 
 class Part(NamedTuple):
@@ -69,6 +69,20 @@ class Subject(NamedTuple):
     key_oid: int = 0
 
 
+class Finder(Protocol):
+    """A rule's ``subjects``: its objects on *tables* (by OID) in *catalog*.
+
+    With ``clean=False`` it may leave out those named exactly as PostgreSQL
+    names them today (:func:`~seqcheck.naming.is_whole`): they are judged
+    clean whatever else is known (:func:`~seqcheck.evidence.judge`), and no
+    other verdict, witness or name choice depends on them.
+    """
+
+    def __call__(
+        self, catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+    ) -> Iterator[Subject]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A rule: its code, kind, label, doc and subject finder."""
@@ -77,7 +91,7 @@ class Rule:
     kind: Kind
     label: str
     doc: str
-    subjects: Callable[[Catalog, dict[int, Table]], Iterator[Subject]]
+    subjects: Finder
 
 
 def _rule(module: ModuleType) -> Rule:

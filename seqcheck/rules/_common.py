@@ -9,10 +9,11 @@ import re
 from typing import TYPE_CHECKING
 
 from seqcheck.clones import UNDERSCORE_ROWS, own_named_copy, referenced_rows
+from seqcheck.naming import is_whole
 from seqcheck.rules import Part, Subject
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Sequence
 
     from seqcheck.catalog import Catalog, Constraint, Table
     from seqcheck.findings import Kind
@@ -35,8 +36,12 @@ def index_subjects(
     code: str,
     kind: Kind,
     label: str,
+    clean: bool = True,
 ) -> Iterator[Subject]:
-    """Yield the valid indexes backing *constraint_type* (``""``: plain indexes)."""
+    """Yield the valid indexes backing *constraint_type* (``""``: plain indexes).
+
+    *clean*: as :class:`~seqcheck.rules.Finder` says.
+    """
     plain = constraint_type == ""
     pkey = label == "pkey"
     names: dict[int, dict[int, str]] = {}
@@ -51,14 +56,19 @@ def index_subjects(
             columns = names[table.oid] = dict(
                 zip(table.attnums, table.columns, strict=True)
             )
-        parts = tuple(
-            [
-                Part(attnum, columns.get(attnum, stored) if attnum else stored, stored)
-                for attnum, stored in zip(
-                    index.table_attnums, index.stored_names, strict=True
-                )
-            ]
-        )
+        stored_names = index.stored_names
+        items = [
+            columns.get(attnum, stored) if attnum else stored
+            for attnum, stored in zip(index.table_attnums, stored_names, strict=True)
+        ]
+        # Index column names that repeat are made unique: left to the judge.
+        if (
+            not clean
+            and (pkey or len(set(items)) == len(items))
+            and _whole(index.name, table.name, None if pkey else items, label)
+        ):
+            continue
+        parts = tuple(map(Part, index.table_attnums, items, stored_names))
         yield Subject(
             code,
             kind,
@@ -76,6 +86,15 @@ def index_subjects(
         )
 
 
+def _whole(name: str, owner: str, names: Sequence[str] | None, label: str) -> bool:
+    """Tell whether *name* is today's default of *owner*, item *names*, *label*.
+
+    Uncut, the items in stored order, as :func:`~seqcheck.evidence.judge`
+    first tries it (*names* ``None``: no middle part).
+    """
+    return is_whole(name, owner, None if names is None else "_".join(names), label)
+
+
 def _column_parts(con: Constraint) -> tuple[Part, ...]:
     """Return a constraint's columns, in the order written, as its middle part."""
     return tuple(map(Part, con.attnums, con.column_names))
@@ -90,6 +109,7 @@ def constraint_subjects(
     kind: Kind,
     label: str,
     parts: Callable[[Constraint], tuple[Part, ...] | None] = _column_parts,
+    clean: bool = True,
 ) -> Iterator[Subject]:
     """Yield the table constraints of *contype* that are judged on their own table.
 
@@ -112,6 +132,13 @@ def constraint_subjects(
         if table is None:
             continue
         middle = parts(con)
+        if not clean and _whole(
+            con.name,
+            table.name,
+            None if middle is None else [p.name for p in middle],
+            label,
+        ):
+            continue
         yield Subject(
             code,
             kind,

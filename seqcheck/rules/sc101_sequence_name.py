@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from seqcheck.findings import Kind
+from seqcheck.naming import is_whole
 from seqcheck.rules import Part, Subject
 
 if TYPE_CHECKING:
@@ -30,11 +31,15 @@ KIND = Kind.SEQUENCE
 LABEL = "seq"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every sequence owned by a column of a judged table."""
     for seq in catalog.sequences:
         table = tables.get(seq.table_oid)
         if table is None or seq.from_extension:
+            continue
+        if not clean and is_whole(seq.name, table.name, seq.column_name, LABEL):
             continue
         yield Subject(
             CODE,

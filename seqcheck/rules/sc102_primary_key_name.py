@@ -30,8 +30,16 @@ KIND = Kind.PKEY
 LABEL = "pkey"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every valid primary-key index."""
     return index_subjects(
-        catalog, tables, constraint_type="p", code=CODE, kind=KIND, label=LABEL
+        catalog,
+        tables,
+        constraint_type="p",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+        clean=clean,
     )

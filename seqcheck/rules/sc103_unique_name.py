@@ -31,8 +31,16 @@ KIND = Kind.UNIQUE
 LABEL = "key"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every valid index that backs a unique constraint."""
     return index_subjects(
-        catalog, tables, constraint_type="u", code=CODE, kind=KIND, label=LABEL
+        catalog,
+        tables,
+        constraint_type="u",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+        clean=clean,
     )

@@ -30,8 +30,16 @@ KIND = Kind.EXCLUSION
 LABEL = "excl"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every valid index that backs an exclusion constraint."""
     return index_subjects(
-        catalog, tables, constraint_type="x", code=CODE, kind=KIND, label=LABEL
+        catalog,
+        tables,
+        constraint_type="x",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+        clean=clean,
     )

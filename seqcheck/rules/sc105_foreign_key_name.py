@@ -36,11 +36,19 @@ KIND = Kind.FKEY
 LABEL = "fkey"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every top-level foreign key, then the rows named like one."""
     return chain(
         constraint_subjects(
-            catalog, tables, contype="f", code=CODE, kind=KIND, label=LABEL
+            catalog,
+            tables,
+            contype="f",
+            code=CODE,
+            kind=KIND,
+            label=LABEL,
+            clean=clean,
         ),
         row_subjects(catalog, tables, code=CODE, kind=KIND, label=LABEL),
     )

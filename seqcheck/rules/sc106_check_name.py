@@ -39,7 +39,9 @@ def _parts(con: Constraint) -> tuple[Part, ...] | None:
     return (Part(max(con.attnums[0], 0), con.column_names[0]),)
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every local check constraint of a judged table."""
     return constraint_subjects(
         catalog,
@@ -49,4 +51,5 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
         kind=KIND,
         label=LABEL,
         parts=_parts,
+        clean=clean,
     )

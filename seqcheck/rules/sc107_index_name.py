@@ -32,8 +32,16 @@ KIND = Kind.INDEX
 LABEL = "idx"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every valid index that backs no constraint."""
     return index_subjects(
-        catalog, tables, constraint_type="", code=CODE, kind=KIND, label=LABEL
+        catalog,
+        tables,
+        constraint_type="",
+        code=CODE,
+        kind=KIND,
+        label=LABEL,
+        clean=clean,
     )

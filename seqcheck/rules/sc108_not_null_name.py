@@ -32,7 +32,9 @@ KIND = Kind.NOT_NULL
 LABEL = "not_null"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield every local NOT NULL constraint of a judged table."""
     return constraint_subjects(
         catalog,
@@ -41,4 +43,5 @@ def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
         code=CODE,
         kind=KIND,
         label=LABEL,
+        clean=clean,
     )

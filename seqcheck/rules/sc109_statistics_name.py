@@ -30,8 +30,11 @@ KIND = Kind.STATISTICS
 LABEL = "stat"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
-    """Yield every statistics object on a judged table."""
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
+    """Yield every statistics object on a judged table (*clean* or not: few)."""
+    del clean
     for stat in catalog.statistics:
         table = tables.get(stat.table_oid)
         if table is None:

@@ -29,9 +29,11 @@ KIND = Kind.DOMAIN
 LABEL = "check"
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
-    """Yield every domain constraint."""
-    del tables
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
+    """Yield every domain constraint (*clean* or not: few)."""
+    del tables, clean
     for con in catalog.constraints:
         if con.domain_oid == 0 or con.table_oid != 0:
             continue

@@ -36,9 +36,11 @@ KIND = Kind.INDEX_COLUMN
 LABEL = ""
 
 
-def subjects(catalog: Catalog, tables: dict[int, Table]) -> Iterator[Subject]:
+def subjects(
+    catalog: Catalog, tables: dict[int, Table], *, clean: bool = True
+) -> Iterator[Subject]:
     """Yield nothing: index columns are judged by :func:`stale_columns`."""
-    del catalog, tables
+    del catalog, tables, clean
     return iter(())
 
 
