@@ -9,6 +9,7 @@ chosen here; SQL text is never edited.
 from __future__ import annotations
 
 import logging
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -272,8 +273,12 @@ def _build(
     if not rows or not arrays:
         return tuple(map(make, rows))
     columns: list[Any] = list(zip(*rows, strict=True))
+    # Equal arrays become one tuple: column lists repeat from table to table.
+    same: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for i in arrays:
-        columns[i] = [None if v is None else tuple(v) for v in columns[i]]
+        columns[i] = [
+            None if v is None else same.setdefault(t := tuple(v), t) for v in columns[i]
+        ]
     return tuple(map(make, zip(*columns, strict=True)))
 
 
@@ -346,6 +351,8 @@ def read_catalog(
         read.update(zip((c for c, _ in there), got, strict=True))
         parts = [read[concept] for concept, _ in wanted]
     catalog = Catalog(server, *parts)
+    if sum(map(len, parts)) >= _LARGE:
+        _release_freed_memory()
     log.debug(
         "catalog: %d tables, %d indexes, %d constraints",
         len(catalog.tables),
@@ -353,6 +360,26 @@ def read_catalog(
         len(catalog.constraints),
     )
     return catalog
+
+
+#: Records from which a catalog is large enough to give back what its read freed.
+_LARGE = 20_000
+
+
+def _release_freed_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc's ``malloc_trim``).
+
+    libpq builds each result in small blocks of the C heap; freed once the
+    records are made, they would stay resident (Python allocates its objects
+    elsewhere): some 40 MB for 10,000 tables. A no-op without glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes  # only for large catalogs: 3 ms to import
+
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+    if trim is not None:
+        trim(0)
 
 
 #: The queries a second connection runs (about half of the server's work).

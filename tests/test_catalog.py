@@ -78,6 +78,17 @@ def test_records_are_immutable_and_typed(db: TestDB) -> None:
         tables["p1"].name = "x"  # type: ignore[misc]
 
 
+def test_equal_arrays_are_one_tuple(db: TestDB) -> None:
+    """Column lists that repeat from table to table are held once (memory)."""
+    run_sql(db.dsn, _tables(3))
+    with psycopg.connect(db.dsn) as conn:
+        catalog = read_catalog(conn)
+    t1, t2 = (next(t for t in catalog.tables if t.name == n) for n in ("t1", "t2"))
+    assert t1.columns == ("id", "a", "b") and t1.columns is t2.columns
+    stored = {id(i.stored_names) for i in catalog.indexes if i.name.endswith("_b_idx")}
+    assert len(stored) == 1
+
+
 def test_a_second_connection_reads_in_the_same_snapshot(
     db: TestDB, caplog: pytest.LogCaptureFixture
 ) -> None:
