@@ -1,7 +1,7 @@
 """Forecast: the names and the drift after a plan, from the scan's catalog.
 
 Stage: apply (it forks a child process; never a connection). Imports drift,
-verify and forked. :mod:`seqcheck.apply` checks a plan's transactions
+verify, forked and teardown. :mod:`seqcheck.apply` checks a plan's transactions
 against it.
 """
 
