@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from seqcheck.render import FORMATS
 from seqcheck.render.table import shown
@@ -73,3 +74,21 @@ def test_clean() -> None:
 
 def test_shown_escapes_controls_and_backslashes() -> None:
     assert shown("a\nb\\c\x1bd") == "a\\nb\\\\c\\u001bd"
+
+
+def _columns(text: str) -> int:
+    """The terminal columns *text* takes (wide characters two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_columns_line_up_on_a_terminal_with_wide_characters() -> None:
+    """The emoji row's columns start where the other rows' do, on a terminal."""
+    lines = FORMATS["table"](hostile_report()).splitlines()
+    head = lines.index(
+        'we"ird sch:ema.Snick ers, 100% (renamed from Mara\\nthon, marathon)'
+    )
+    header, rows = lines[head + 1], lines[head + 3 : head + 7]
+    assert any("😀" in row for row in rows)
+    starts = {_columns(row[: row.index(" table")]) for row in rows if "table" in row}
+    starts |= {_columns(row[: row.index(" stale")]) for row in rows if "stale" in row}
+    assert len(rows) == 4 and starts == {_columns(header[: header.index(" reason")])}
