@@ -43,8 +43,12 @@ _LITERAL = re.compile(r"``(.+?)``", re.S)
 
 
 def render(report: Report) -> str:
-    """Return *report* as a SARIF 2.1.0 log, one trailing newline."""
-    return json.dumps(document(report), ensure_ascii=False, indent=2) + "\n"
+    """Return *report* as a SARIF 2.1.0 log, one trailing newline.
+
+    Compact, as the ``json`` format: the C encoder takes 0.2 s for 35,000
+    results where indenting took 2.5 s.
+    """
+    return json.dumps(document(report), ensure_ascii=False) + "\n"
 
 
 def several(scans: Databases) -> str:
@@ -80,7 +84,7 @@ def several(scans: Databases) -> str:
             }
         )
     doc: dict[str, _Json] = {"$schema": SCHEMA, "version": VERSION, "runs": runs}
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(doc, ensure_ascii=False) + "\n"
 
 
 def document(report: Report) -> dict[str, _Json]:
