@@ -45,8 +45,8 @@ _LITERAL = re.compile(r"``(.+?)``", re.S)
 def render(report: Report) -> str:
     """Return *report* as a SARIF 2.1.0 log, one trailing newline.
 
-    Compact, as the ``json`` format: the C encoder takes 0.2 s for 35,000
-    results where indenting took 2.5 s.
+    Compact, as the ``json`` format: the C encoder wrote 35,000 results in
+    0.6 s where indenting (the pure-Python encoder) took 1.3–1.6 s.
     """
     return json.dumps(document(report), ensure_ascii=False) + "\n"
 
